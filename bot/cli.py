@@ -1,0 +1,77 @@
+"""`briefbot`: ask, chat, ingest, sources and eval from a terminal, on the embedded store.
+
+Library code raises; only this module prints errors and chooses exit codes (2 = bad config or
+usage, 1 = the job failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from bot import __version__
+from bot.app import open_app
+from bot.cli_commands import COMMANDS
+from bot.config import ConfigError, Settings, load_settings
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefbot", description="A briefing bot that answers by quoting its sources."
+    )
+    # --db and --config work before or after the command; SUPPRESS keeps a value given
+    # before the command from being reset by the subcommand's default.
+    common = argparse.ArgumentParser(add_help=False)
+    for target, default in ((parser, None), (common, argparse.SUPPRESS)):
+        target.add_argument("--db", type=Path, default=default, help="SQLite index file")
+        target.add_argument("--config", type=Path, default=default, help="TOML config file")
+    parser.add_argument("--version", action="version", version=f"briefbot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = commands.add_parser("ask", parents=[common], help="answer one question and exit")
+    ask.add_argument("question", help='the question, or "-" to read one question a line from stdin')
+    ask.add_argument("--json", action="store_true", help="print the reply as one JSON object")
+    ask.add_argument("--k", type=int, default=5, help="how many ranked passages to include")
+
+    commands.add_parser("chat", parents=[common], help="interactive console chat (/help inside)")
+
+    ingest = commands.add_parser("ingest", parents=[common], help="index .txt/.md files or folders")
+    ingest.add_argument("paths", nargs="+", type=Path)
+
+    commands.add_parser("sources", parents=[common], help="list the indexed sources")
+
+    evaluate = commands.add_parser("eval", parents=[common], help="score against an eval set")
+    evaluate.add_argument("file", nargs="?", type=Path, help="JSON Lines eval set")
+    evaluate.add_argument("--k", type=int, default=5, help="passages considered per question")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        Console(stderr=True).print(f"[red]config error:[/red] {exc}", highlight=False)
+        return EXIT_USAGE
+    logging.basicConfig(level=settings.logging.level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return asyncio.run(_run(args, settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    async with open_app(settings, db_path=args.db) as app:
+        return await COMMANDS[args.command](app, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

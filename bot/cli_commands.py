@@ -1,0 +1,186 @@
+"""The CLI's commands: each takes the app and parsed arguments, prints, returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from bot.adapters.console import ConsoleChat
+from bot.app import App
+from bot.core.model import Message
+from bot.render.text import render_text
+from knowledge.answer import Answer
+from knowledge.evaluation import EvalFormatError, evaluate, load_items
+from knowledge.library import expand_paths
+
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False)
+CLI_CHAT = Message(platform="cli", chat_id="cli", user_id="cli", text="")
+
+
+def answer_json(question: str, answer: Answer | None, reply_dict: dict[str, Any], k: int) -> str:
+    """One JSON object per question: the reply plus the ranked passages behind it."""
+    passages = []
+    if answer is not None:
+        for rank, hit in enumerate(answer.result.hits[: max(k, 0)], 1):
+            passages.append(
+                {
+                    "rank": rank,
+                    "text": hit.passage.text,
+                    "source": hit.source.id,
+                    "title": hit.source.title,
+                    "speaker": hit.passage.speaker,
+                    "score": round(hit.bm25, 4),
+                    "coverage": round(hit.coverage, 3),
+                }
+            )
+    data = {
+        "question": question,
+        "abstained": answer.abstained if answer is not None else True,
+        "reason": answer.reason if answer is not None else "empty question",
+        "title": reply_dict["title"],
+        "body": reply_dict["body"],
+        "bullets": [
+            {"text": b["text"], "citation": b["citation"], "speaker": b["speaker"]}
+            for b in reply_dict["bullets"]
+        ],
+        "citations": reply_dict["citations"],
+        "passages": passages,
+    }
+    return json.dumps(data, ensure_ascii=False)
+
+
+async def cmd_ask(app: App, args: argparse.Namespace) -> int:
+    questions = sys.stdin if args.question == "-" else [args.question]
+    for line in questions:
+        question = line.rstrip("\n")
+        if args.question == "-" and not question.strip():
+            continue
+        reply, answer = await app.core.ask(CLI_CHAT, question)
+        if args.json:
+            sys.stdout.write(answer_json(question, answer, reply.to_dict(), args.k) + "\n")
+            sys.stdout.flush()
+        else:
+            out.print(render_text(reply), markup=False)
+            if args.question == "-":
+                out.print()
+    return 0
+
+
+async def cmd_chat(app: App, args: argparse.Namespace) -> int:
+    await ConsoleChat(app.core, out).run()
+    return 0
+
+
+async def cmd_ingest(app: App, args: argparse.Namespace) -> int:
+    missing = [p for p in args.paths if not p.exists()]
+    for path in missing:
+        err.print(f"not found: {path}")
+    files = expand_paths([p for p in args.paths if p.exists()])
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err
+    ) as progress:
+        task = progress.add_task("ingesting", total=len(files))
+        reports = await app.library.ingest(files, progress=lambda _: progress.advance(task))
+    table = Table("file", "status", "source id", "passages", "detail")
+    for report in reports:
+        table.add_row(
+            report.path, report.status, report.source_id, str(report.passages), report.detail
+        )
+    out.print(table)
+    failed = missing or any(r.status == "failed" for r in reports)
+    return 1 if failed else 0
+
+
+async def cmd_sources(app: App, args: argparse.Namespace) -> int:
+    table = Table("id", "title", "outlet", "authors / speakers", "date", "kind", "passages")
+    for source in await app.library.sources():
+        meta = source.meta
+        people = ", ".join(s.name for s in meta.speakers if s.name != "Guest") or ", ".join(
+            meta.authors
+        )
+        table.add_row(
+            meta.id,
+            meta.title,
+            meta.outlet,
+            people,
+            meta.display_date,
+            meta.kind,
+            str(source.passage_count),
+        )
+    out.print(table)
+    return 0
+
+
+async def cmd_eval(app: App, args: argparse.Namespace) -> int:
+    if args.file is None:
+        err.print("usage: briefbot eval FILE   (e.g. ../shared/eval/dev.jsonl)")
+        return 2
+    try:
+        items = load_items(args.file)
+    except (OSError, EvalFormatError) as exc:
+        err.print(f"cannot read eval set: {exc}")
+        return 2
+
+    async def answer(question: str) -> Answer:
+        return (await app.library.answer(question))[0]
+
+    report = await evaluate(items, answer, k=args.k)
+    per_question = Table("id", "ok", "evidence hit@5", "abstained", "question")
+    for res in report.results:
+        found = sum(1 for r in res.first_hit_ranks if r is not None and r <= 5)
+        shown = f"{found}/{len(res.first_hit_ranks)}" if res.item.answerable else "out of scope"
+        per_question.add_row(
+            res.item.id,
+            "yes" if res.success else "NO",
+            shown,
+            "yes" if res.abstained else "",
+            res.item.question,
+        )
+    out.print(per_question)
+    ok, total = report.success
+    precision, recall = report.abstention
+    summary = Table(
+        "configuration",
+        "R@1",
+        "R@3",
+        "R@5",
+        "MRR",
+        "success",
+        "bullet cov.",
+        "abst. P",
+        "abst. R",
+        "p50 ms",
+        "p99 ms",
+    )
+    summary.add_row(
+        "bm25",
+        f"{report.recall_at(1):.3f}",
+        f"{report.recall_at(3):.3f}",
+        f"{report.recall_at(5):.3f}",
+        f"{report.mrr:.3f}",
+        f"{ok}/{total}",
+        f"{report.bullet_coverage:.3f}",
+        f"{precision:.2f}",
+        f"{recall:.2f}",
+        f"{report.latency(0.5):.2f}",
+        f"{report.latency(0.99):.2f}",
+    )
+    out.print(summary)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
+    "ask": cmd_ask,
+    "chat": cmd_chat,
+    "ingest": cmd_ingest,
+    "sources": cmd_sources,
+    "eval": cmd_eval,
+}

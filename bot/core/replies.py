@@ -1,0 +1,92 @@
+"""Build `Reply` values from what the knowledge layer returns; wording lives here, once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.model import Bullet, Button, Citation, Reply, ReplyKind
+from knowledge.answer import Answer
+from knowledge.models import Source, SourceMeta
+
+MORE = Button("More", "more")
+NOT_COVERED = (
+    "The sources don't cover that, so I won't guess. "
+    "See /sources for what they cover, or ask with names and words they use."
+)
+
+
+def citation_for(meta: SourceMeta, number: int) -> Citation:
+    return Citation(
+        number=number,
+        source_id=meta.id,
+        title=meta.title,
+        outlet=meta.outlet,
+        date=meta.display_date,
+        authors=meta.authors,
+        url=meta.url,
+    )
+
+
+def answer_reply(answer: Answer, *, question: str) -> Reply:
+    """An answer, or a plain "not covered" when no passage is relevant enough."""
+    if answer.abstained:
+        body = "No more passages for that question." if answer.offset else NOT_COVERED
+        return Reply(
+            kind=ReplyKind.ABSTAIN,
+            title=question,
+            body=(body,),
+            extra={"reason": answer.reason},
+        )
+    numbers: dict[str, int] = {}
+    citations: list[Citation] = []
+    bullets: list[Bullet] = []
+    for quote in answer.quotes:
+        meta = quote.hit.source
+        if meta.id not in numbers:
+            numbers[meta.id] = len(numbers) + 1
+            citations.append(citation_for(meta, numbers[meta.id]))
+        speaker = quote.hit.passage.speaker if meta.kind == "transcript" else None
+        if meta.kind != "transcript" and meta.authors:
+            speaker = ", ".join(meta.authors)
+        bullets.append(Bullet(quote.text, numbers[meta.id], speaker))
+    more = answer.next_offset < len(answer.result.hits)
+    return Reply(
+        kind=ReplyKind.ANSWER,
+        title=question,
+        bullets=tuple(bullets),
+        citations=tuple(citations),
+        buttons=(MORE,) if more else (),
+    )
+
+
+def describe_source(source: Source) -> str:
+    meta = source.meta
+    who = ", ".join(s.name for s in meta.speakers if s.name != "Guest") or ", ".join(meta.authors)
+    parts = [meta.outlet or "unknown outlet", who, meta.display_date, meta.kind]
+    details = " · ".join(p for p in parts if p)
+    return f"{meta.title} — {details} · {source.passage_count} passages indexed · id: {meta.id}"
+
+
+def sources_reply(sources: Sequence[Source]) -> Reply:
+    if not sources:
+        return Reply(title="Sources", body=("No sources are indexed yet.",))
+    return Reply(title="Sources", body=tuple(describe_source(s) for s in sources))
+
+
+def help_reply(sources: Sequence[Source], story: str, examples: Sequence[str]) -> Reply:
+    known = tuple(f"{s.meta.title} ({s.meta.outlet}, {s.meta.display_date})" for s in sources)
+    return Reply(
+        title=f"Briefing bot — {story}" if story else "Briefing bot",
+        body=(
+            "I answer questions by quoting the sources below, word for word, with who said it "
+            "and where. If they don't cover something, I say so.",
+            *(f"• {line}" for line in known),
+            "Ask with /ask QUESTION (or just write to me in a direct message). "
+            "/more shows further passages, /sources lists the sources.",
+        ),
+        footer=tuple(f"Try: {q}" for q in examples),
+    )
+
+
+def hint(text: str) -> Reply:
+    return Reply(kind=ReplyKind.INFO, body=(text,))

@@ -1,0 +1,1 @@
+"""Renderers: turn a platform-neutral `Reply` into one platform's text and markup."""

@@ -1,0 +1,41 @@
+"""Plain-text rendering for the console and the CLI."""
+
+from __future__ import annotations
+
+from bot.core.model import Bullet, Citation, Reply
+
+
+def attribution(bullet: Bullet, citation: Citation | None) -> str:
+    """ "Jean Lee · NPR, Consider This · 11 September 2023 [1]" — who, where, when, which source."""
+    parts = [bullet.speaker or ""]
+    if citation is not None:
+        parts += [citation.outlet, citation.date]
+    return " · ".join(p for p in parts if p) + f" [{bullet.citation}]"
+
+
+def citation_line(citation: Citation) -> str:
+    who = ", ".join(citation.authors)
+    parts = [f"“{citation.title}”", citation.outlet, who, citation.date, citation.url or ""]
+    return f"[{citation.number}] " + " · ".join(p for p in parts if p)
+
+
+def render_text(reply: Reply) -> str:
+    lines: list[str] = []
+    if reply.title:
+        lines += [reply.title, ""]
+    lines += list(reply.body)
+    if reply.body and reply.bullets:
+        lines.append("")
+    for bullet in reply.bullets:
+        lines.append(f"• “{bullet.text}”")
+        lines.append(f"  — {attribution(bullet, reply.citation(bullet.citation))}")
+    if reply.citations:
+        lines.append("")
+        lines += [citation_line(c) for c in reply.citations]
+    if reply.footer:
+        lines.append("")
+        lines += list(reply.footer)
+    if reply.buttons:
+        lines.append("")
+        lines.append("  ".join(f"[{b.label}: /{b.action}]" for b in reply.buttons))
+    return "\n".join(lines).strip()

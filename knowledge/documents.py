@@ -1,0 +1,151 @@
+"""Turn a text or markdown file into a `Document`: front matter, cleaning, passages.
+
+Front matter is optional so that a team can drop in any text file; what is missing is
+derived from the file name and first line, and the file is cleaned of boilerplate either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from knowledge.cleaning import clean_text
+from knowledge.models import Document, SourceMeta, Speaker
+from knowledge.passages import split_passages
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_TURN_LABEL = re.compile(r"^([A-Z][A-Z.'\- ]{1,40}):\s", re.MULTILINE)
+_SLUG = re.compile(r"[^a-z0-9]+")
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+
+
+class DocumentError(ValueError):
+    """A file that cannot become a source; the message is meant for the person ingesting."""
+
+
+class SpeakerModel(BaseModel):
+    name: str
+    role: str = ""
+
+
+class FrontMatter(BaseModel):
+    """The curated metadata of a source; every field has a sensible default."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str | None = None
+    title: str | None = None
+    outlet: str = ""
+    authors: list[str] = Field(default_factory=list)
+    speakers: list[SpeakerModel] = Field(default_factory=list)
+    date: str | None = None
+    kind: str | None = None
+    url: str | None = None
+    origin: str = ""
+    search_aliases: dict[str, str] = Field(default_factory=dict)
+    keywords: list[str] = Field(default_factory=list)
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_text(cls, value: Any) -> str | None:
+        if value is None:
+            return None
+        text = str(value)
+        if not _DATE.match(text):
+            raise ValueError("date must look like YYYY, YYYY-MM or YYYY-MM-DD")
+        return text
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str | None) -> str | None:
+        if value is not None and value not in {"transcript", "article"}:
+            raise ValueError("kind must be 'transcript' or 'article'")
+        return value
+
+
+def read_text(path: Path) -> str:
+    """Read a file as text; non-UTF-8 files are decoded as Windows-1252 rather than refused."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _SLUG.sub("-", ascii_text.lower()).strip("-") or "source"
+
+
+def parse_document(path: Path) -> Document:
+    if path.suffix.lower() not in TEXT_SUFFIXES:
+        raise DocumentError(f"{path.name}: only .txt and .md files can be ingested")
+    return parse_text(read_text(path), name=path.stem, path=str(path))
+
+
+def parse_text(text: str, *, name: str, path: str = "") -> Document:
+    """Parse one source's text; `name` stands in for the id and title when nothing better exists."""
+    text = text.replace("\r\n", "\n").replace("\x00", "")
+    front, body = _split_front_matter(text, name)
+    title = front.title
+    if title is None:
+        title, body = _title_from_first_line(body, name)
+    cleaned = clean_text(body)
+    speakers = tuple(Speaker(s.name, s.role) for s in front.speakers)
+    labels_found = {m.group(1).strip() for m in _TURN_LABEL.finditer(cleaned.text)}
+    kind = front.kind or ("transcript" if len(labels_found) >= 2 else "article")
+    if not speakers and kind == "transcript":
+        speakers = tuple(Speaker(label.title()) for label in sorted(labels_found))
+    meta = SourceMeta(
+        id=front.id or slugify(name),
+        title=title,
+        outlet=front.outlet,
+        authors=tuple(front.authors),
+        speakers=speakers,
+        date=front.date,
+        kind=kind,
+        url=front.url,
+        origin=front.origin or (f"file {Path(path).name}" if path else ""),
+        search_aliases=tuple(front.search_aliases.items()),
+        keywords=tuple(front.keywords),
+    )
+    passages = split_passages(cleaned.text, speakers=[s.name for s in speakers])
+    if not passages:
+        raise DocumentError(f"{name}: no text left to index after cleaning")
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return Document(meta, passages, digest, path=path, removed=cleaned.removed)
+
+
+def _split_front_matter(text: str, name: str) -> tuple[FrontMatter, str]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return FrontMatter(), text
+    try:
+        data = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise DocumentError(f"{name}: front matter is not valid YAML ({exc})") from exc
+    if not isinstance(data, dict):
+        raise DocumentError(f"{name}: front matter must be a mapping of keys to values")
+    try:
+        return FrontMatter.model_validate(data), text[match.end() :]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise DocumentError(f"{name}: front matter {problems}") from exc
+
+
+def _title_from_first_line(body: str, name: str) -> tuple[str, str]:
+    """Use a short first line as the title (and drop it from the body); else the file name."""
+    lines = body.lstrip("\n").split("\n", 1)
+    first = lines[0].strip().lstrip("# ").strip()
+    if first and len(first.split()) <= 20 and not first.endswith((".", ",", ";")):
+        return first, lines[1] if len(lines) > 1 else ""
+    return name.replace("_", " ").replace("-", " ").strip() or "Untitled", body

@@ -1,0 +1,109 @@
+"""Schema migrations: named steps applied once, in order, and recorded in `migrations`.
+
+A new schema change is a new function appended to MIGRATIONS; never edit an applied one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import aiosqlite
+
+Migration = Callable[[aiosqlite.Connection], Awaitable[None]]
+
+
+async def _run(db: aiosqlite.Connection, *statements: str) -> None:
+    """Execute statements one by one: `executescript` would COMMIT the migration's transaction."""
+    for statement in statements:
+        await db.execute(statement)
+
+
+async def m001_sources_and_passages(db: aiosqlite.Connection) -> None:
+    await _run(
+        db,
+        """
+        CREATE TABLE sources (
+            id TEXT PRIMARY KEY,
+            meta TEXT NOT NULL,
+            path TEXT NOT NULL DEFAULT '',
+            content_hash TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """
+        CREATE TABLE passages (
+            id INTEGER PRIMARY KEY,
+            source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            speaker TEXT,
+            text TEXT NOT NULL,
+            keywords TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX passages_source ON passages(source_id, position)",
+        """
+        CREATE VIRTUAL TABLE passages_fts USING fts5(
+            text, keywords,
+            content='passages', content_rowid='id',
+            tokenize='porter unicode61 remove_diacritics 2'
+        )""",
+        """
+        CREATE TRIGGER passages_ai AFTER INSERT ON passages BEGIN
+            INSERT INTO passages_fts(rowid, text, keywords)
+            VALUES (new.id, new.text, new.keywords);
+        END""",
+        """
+        CREATE TRIGGER passages_ad AFTER DELETE ON passages BEGIN
+            INSERT INTO passages_fts(passages_fts, rowid, text, keywords)
+            VALUES ('delete', old.id, old.text, old.keywords);
+        END""",
+        """
+        CREATE TRIGGER passages_au AFTER UPDATE ON passages BEGIN
+            INSERT INTO passages_fts(passages_fts, rowid, text, keywords)
+            VALUES ('delete', old.id, old.text, old.keywords);
+            INSERT INTO passages_fts(rowid, text, keywords)
+            VALUES (new.id, new.text, new.keywords);
+        END""",
+    )
+
+
+async def m002_chat_state(db: aiosqlite.Connection) -> None:
+    await _run(
+        db,
+        """
+        CREATE TABLE chat_state (
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            last_question TEXT NOT NULL,
+            shown INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, chat_id)
+        )""",
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (m001_sources_and_passages, m002_chat_state)
+
+
+async def apply_migrations(db: aiosqlite.Connection, now: str) -> list[str]:
+    """Apply the pending migrations, each in its own transaction; return the names applied."""
+    await db.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    async with db.execute("SELECT name FROM migrations") as cursor:
+        done = {row[0] async for row in cursor}
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.__name__ in done:
+            continue
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            await migration(db)
+            await db.execute(
+                "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (migration.__name__, now)
+            )
+            await db.execute("COMMIT")
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+        applied.append(migration.__name__)
+    return applied

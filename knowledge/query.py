@@ -1,0 +1,138 @@
+"""Turn a free-text question into term groups and a safe FTS5 MATCH expression.
+
+No user text reaches MATCH as syntax: the question is reduced to word tokens (letters and
+digits only), each phrase is double-quoted, and the only operator we write is OR. Aliases
+from `data/aliases.toml` widen a term to its equivalents ("Pyongyang" -> North Korea, Kim ...).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from knowledge.text import sanitize, stem, tokens
+
+MAX_QUESTION_CHARS = 1000
+MAX_GROUPS = 12
+_UPPER_ABBREVIATIONS = {"US": "U.S.", "UN": "U.N."}
+_UPPER_WORD = re.compile(r"\b(US|UN)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class TermGroup:
+    """One idea in the question: the words as asked and every equivalent phrase, stemmed."""
+
+    label: str
+    phrases: tuple[tuple[str, ...], ...]
+    stemmed: tuple[tuple[str, ...], ...]
+    asked: str = ""  # the words as the question put them, for weighting
+
+    def fts(self) -> str:
+        """Surface words go to FTS5, which stems them itself (stemming twice is not a no-op)."""
+        return " OR ".join(quote_phrase(p) for p in self.phrases)
+
+
+_DATE_QUESTION = re.compile(r"^\W*(when\b|what (year|date|day|month)\b|how long ago\b)", re.I)
+_CLOCK_QUESTION = re.compile(r"\bwhat time\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    text: str
+    groups: tuple[TermGroup, ...]
+    wants: str = (
+        ""  # "date" for "when ...?", "clock" for "what time ...?": the answer must state one
+    )
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups
+
+    def fts(self) -> str:
+        return " OR ".join(g.fts() for g in self.groups)
+
+
+def quote_phrase(phrase: tuple[str, ...]) -> str:
+    """A double-quoted FTS5 string; quotes inside are doubled (tokens never hold any, still)."""
+    joined = " ".join(phrase)
+    return '"' + joined.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class AliasGroup:
+    name: str
+    phrases: tuple[tuple[str, ...], ...]
+
+    @property
+    def stemmed(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(stem(t) for t in p) for p in self.phrases)
+
+
+class QueryParser:
+    """Holds the stopwords and alias table; `parse` is pure and cheap."""
+
+    def __init__(self, aliases: list[AliasGroup], stopwords: frozenset[str]):
+        self._stopwords = stopwords
+        self._groups = aliases
+        self._by_phrase: dict[tuple[str, ...], AliasGroup] = {}
+        for group in aliases:
+            for phrase in group.stemmed:
+                self._by_phrase.setdefault(phrase, group)
+        self._longest = max((len(p) for p in self._by_phrase), default=1)
+
+    @classmethod
+    def from_files(cls, aliases: Path | None = None, stopwords: Path | None = None) -> QueryParser:
+        data = resources.files("knowledge") / "data"
+        alias_text = (aliases or data / "aliases.toml").read_text(encoding="utf-8")
+        stop_text = (stopwords or data / "stopwords.txt").read_text(encoding="utf-8")
+        return cls(load_aliases(alias_text), frozenset(tokens(stop_text)))
+
+    def parse(self, question: str) -> Query:
+        text = sanitize(question)[:MAX_QUESTION_CHARS]
+        text = _UPPER_WORD.sub(lambda m: _UPPER_ABBREVIATIONS[m.group(1)], text)
+        words = tokens(text)
+        groups: list[TermGroup] = []
+        seen: set[str] = set()
+        i = 0
+        while i < len(words) and len(groups) < MAX_GROUPS:
+            match = self._alias_at(words, i)
+            if match is not None:
+                group, length = match
+                if group.name not in seen:
+                    seen.add(group.name)
+                    asked = " ".join(words[i : i + length])
+                    groups.append(TermGroup(group.name, group.phrases, group.stemmed, asked))
+                i += length
+                continue
+            word = words[i]
+            i += 1
+            if word in self._stopwords or (len(word) < 2 and not word.isdigit()):
+                continue
+            key = stem(word)
+            if key not in seen:
+                seen.add(key)
+                groups.append(TermGroup(word, ((word,),), ((key,),), word))
+        wants = "clock" if _CLOCK_QUESTION.search(text) else ""
+        wants = "date" if _DATE_QUESTION.search(text) else wants
+        return Query(text=text.strip(), groups=tuple(groups), wants=wants)
+
+    def _alias_at(self, words: list[str], i: int) -> tuple[AliasGroup, int] | None:
+        for length in range(min(self._longest, len(words) - i), 0, -1):
+            phrase = tuple(stem(w) for w in words[i : i + length])
+            group = self._by_phrase.get(phrase)
+            if group is not None:
+                return group, length
+        return None
+
+
+def load_aliases(toml_text: str) -> list[AliasGroup]:
+    data = tomllib.loads(toml_text)
+    groups = []
+    for entry in data.get("group", []):
+        phrases = {tuple(tokens(term)) for term in entry["terms"]}
+        phrases.discard(())
+        groups.append(AliasGroup(entry["name"], tuple(sorted(phrases))))
+    return groups

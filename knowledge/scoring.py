@@ -1,0 +1,82 @@
+"""Sentence-level relevance: which sentence of a passage answers the question, and how well.
+
+BM25 scores a passage as a bag of words. An answer needs more: the question's ideas together,
+in the question's order ("Kim ... wants" is Kim wanting; "wants ... from Kim" is someone else).
+This is a small sequential-dependence model: each matched idea adds its weight, and each pair
+of ideas adjacent in the question that also appear in that order within a short window adds a
+pair bonus. A question sentence ("So what does Kim want?") is not an answer and is damped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.passages import split_sentences
+from knowledge.query import Query, TermGroup
+from knowledge.text import stems
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+TIME_EXPRESSION = re.compile(
+    rf"\b(1[89]\d\d|20\d\d|{_MONTHS}|sept?|{_DAYS}|today|yesterday|tomorrow|tonight|ago|"
+    r"(last|this|next|past) (year|month|week|decade|spring|summer|autumn|fall|winter)|"
+    r"\d+(st|nd|rd|th))\b",
+    re.IGNORECASE,
+)
+CLOCK_EXPRESSION = re.compile(r"\b(\d{1,2}:\d\d|\d{1,2} ?[ap]\.?m\b|o'clock|noon|midnight)", re.I)
+PAIR_WINDOW = 8
+PAIR_BONUS = 0.5
+QUESTION_DAMPING = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    text: str
+    stems: tuple[str, ...]
+
+
+def sentences_of(text: str) -> tuple[Sentence, ...]:
+    return tuple(
+        Sentence(s, tuple(stems(s))) for para in text.split("\n\n") for s in split_sentences(para)
+    )
+
+
+def positions(tokens: tuple[str, ...], group: TermGroup) -> list[int]:
+    """Start positions of any of the group's phrases in the token sequence."""
+    found = []
+    for phrase in group.stemmed:
+        n = len(phrase)
+        for i in range(len(tokens) - n + 1):
+            if tokens[i] == phrase[0] and tokens[i : i + n] == phrase:
+                found.append(i)
+    return found
+
+
+def sentence_score(sentence: Sentence, query: Query, weights: dict[str, float]) -> float:
+    places = {g.label: positions(sentence.stems, g) for g in query.groups}
+    score = sum(weights[label] for label, where in places.items() if where)
+    for first, second in zip(query.groups, query.groups[1:], strict=False):
+        a, b = places[first.label], places[second.label]
+        if any(0 < j - i <= PAIR_WINDOW for i in a for j in b):
+            score += PAIR_BONUS + max(weights[first.label], weights[second.label])
+    if sentence.text.rstrip("”\"’' ").endswith("?"):
+        score *= QUESTION_DAMPING
+    return score
+
+
+def best_sentence(
+    sentences: tuple[Sentence, ...], query: Query, weights: dict[str, float]
+) -> tuple[int, float]:
+    """Index and score of the passage's best sentence (the earliest on ties)."""
+    if not sentences:
+        return 0, 0.0
+    scores = [sentence_score(s, query, weights) for s in sentences]
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    return best, scores[best]
+
+
+def states(wants: str, text: str) -> bool:
+    """Whether a sentence gives what the question asks for: a date ("when") or a clock time."""
+    pattern = CLOCK_EXPRESSION if wants == "clock" else TIME_EXPRESSION
+    return not wants or pattern.search(text) is not None

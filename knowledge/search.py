@@ -1,0 +1,206 @@
+"""BM25 retrieval with the evidence needed to trust it: term coverage, diversity, abstention.
+
+FTS5 ranks candidates; then each candidate is checked in Python for which of the question's
+ideas it actually contains (weighted by how rare each idea is), so the bot can say "not
+covered" when the best passage only shares common words with the question, and so the top
+results cover different facets instead of repeating the best one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from knowledge.models import Hit, SourceMeta
+from knowledge.query import Query, QueryParser
+from knowledge.scoring import Sentence, best_sentence, sentences_of, states
+from knowledge.store import Store
+from knowledge.text import contains_phrase, specificity, stems
+
+CANDIDATES = 40
+MIN_COVERAGE = 0.5
+MMR_LAMBDA = 0.75
+DIVERSIFY = 15
+# The final score blends FTS5's BM25 (normalised to the best candidate), the weighted share of
+# the question's ideas the passage holds, and its best sentence's sequential-dependence score.
+BM25_WEIGHT = 1.0
+SENTENCE_WEIGHT = 0.5
+_STEM_CACHE_SIZE = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: Query
+    hits: tuple[Hit, ...]
+    weights: dict[str, float]
+    abstained: bool
+    reason: str = ""
+
+    @property
+    def best_coverage(self) -> float:
+        return max((h.coverage for h in self.hits), default=0.0)
+
+
+class Searcher:
+    """Answers `search(question)` over a `Store`; caches per index generation."""
+
+    def __init__(
+        self,
+        store: Store,
+        parser: QueryParser,
+        *,
+        candidates: int = CANDIDATES,
+        min_coverage: float = MIN_COVERAGE,
+    ) -> None:
+        self._store = store
+        self._parser = parser
+        self._candidates = candidates
+        self._min_coverage = min_coverage
+        self._generation = -1
+        self._metas: dict[str, SourceMeta] = {}
+        self._df: dict[str, int] = {}
+        self._total = 0
+        self._stems: OrderedDict[int, _Analysed] = OrderedDict()
+
+    @property
+    def parser(self) -> QueryParser:
+        return self._parser
+
+    async def search(self, question: str, *, limit: int | None = None) -> SearchResult:
+        query = self._parser.parse(question)
+        if query.empty:
+            return SearchResult(query, (), {}, True, "the question has no searchable words")
+        await self._refresh()
+        rows = await self._store.fts_search(query.fts(), limit or self._candidates)
+        weights = await self._weights(query)
+        total_weight = sum(weights.values()) or 1.0
+        scored: list[Hit] = []
+        top_bm25 = max((row[2] for row in rows), default=1.0) or 1.0
+        for rank, (passage, keywords, bm25) in enumerate(rows, 1):
+            analysed = self._analyse(passage.id, passage.text, keywords)
+            matched = frozenset(
+                g.label
+                for g in query.groups
+                if any(contains_phrase(analysed.stems, p) for p in g.stemmed)
+            )
+            coverage = sum(weights[m] for m in matched) / total_weight
+            index, sentence_score = best_sentence(analysed.sentences, query, weights)
+            sentence = analysed.sentences[index].text if analysed.sentences else ""
+            relevance = (
+                BM25_WEIGHT * bm25 / top_bm25
+                + coverage
+                + SENTENCE_WEIGHT * sentence_score / total_weight
+            )
+            meta = self._metas.get(passage.source_id) or SourceMeta(passage.source_id, "?")
+            scored.append(
+                Hit(
+                    passage,
+                    meta,
+                    bm25,
+                    rank,
+                    coverage,
+                    matched,
+                    sentence,
+                    sentence_score,
+                    relevance,
+                )
+            )
+        scored.sort(key=lambda h: -h.relevance)
+        hits = self._diversify(scored)
+        if not hits:
+            return SearchResult(query, (), weights, True, "no passage shares a word with it")
+        answering = [h for h in hits if states(query.wants, h.sentence)]
+        if not answering:
+            reason = f"the question asks for a {query.wants}; no matching passage states one"
+            return SearchResult(query, tuple(hits), weights, True, reason)
+        best = max(h.coverage for h in answering)
+        if best < self._min_coverage:
+            missing = _missing_labels(query, hits[0], weights)
+            reason = f"best passage covers {best:.0%} of the question" + (
+                f"; nothing on {', '.join(missing)}" if missing else ""
+            )
+            return SearchResult(query, tuple(hits), weights, True, reason)
+        return SearchResult(query, tuple(hits), weights, False)
+
+    async def _refresh(self) -> None:
+        if self._generation == self._store.generation and self._metas:
+            return
+        self._metas = await self._store.source_metas()
+        self._df.clear()
+        self._stems.clear()
+        self._generation = self._store.generation
+
+    async def _weights(self, query: Query) -> dict[str, float]:
+        """BM25-style idf per idea, scaled by how specific the asked words are in English.
+
+        An idea absent from the index gets the highest idf.
+        """
+        missing = [g.fts() for g in query.groups if g.fts() not in self._df]
+        if missing:
+            self._total, counts = await self._store.term_document_counts(missing)
+            self._df.update(counts)
+        n = max(self._total, 1)
+        return {
+            g.label: math.log(1 + (n - self._df[g.fts()] + 0.5) / (self._df[g.fts()] + 0.5))
+            * specificity(g.asked)
+            for g in query.groups
+        }
+
+    def _analyse(self, pid: int, text: str, keywords: str) -> _Analysed:
+        cached = self._stems.get(pid)
+        if cached is None:
+            sequence = [*stems(text), "", *stems(keywords)]
+            cached = _Analysed(sequence, frozenset(sequence), sentences_of(text))
+            self._stems[pid] = cached
+            if len(self._stems) > _STEM_CACHE_SIZE:
+                self._stems.popitem(last=False)
+        return cached
+
+    def _diversify(self, hits: list[Hit]) -> list[Hit]:
+        """Maximal marginal relevance over the first DIVERSIFY picks; the rest keep BM25 order.
+
+        Trades a little score for passages that say new things (word overlap with what is
+        already chosen) and for the other source's view (same-source share).
+        """
+        if len(hits) < 3:
+            return hits
+        top = max(h.relevance for h in hits) or 1.0
+        pool = [(h, h.relevance / top, self._stems[h.passage.id].words) for h in hits]
+        overlap = [0.0] * len(pool)
+        per_source: dict[str, int] = {}
+        chosen: list[Hit] = []
+        alive = list(range(len(pool)))
+        while alive and len(chosen) < DIVERSIFY:
+
+            def value(i: int) -> float:
+                hit, rel, _ = pool[i]
+                share = per_source.get(hit.source.id, 0) / (len(chosen) or 1)
+                return MMR_LAMBDA * rel - (1 - MMR_LAMBDA) * (overlap[i] + 0.3 * share)
+
+            pick = max(alive, key=value)
+            alive.remove(pick)
+            hit, _, words = pool[pick]
+            chosen.append(hit)
+            per_source[hit.source.id] = per_source.get(hit.source.id, 0) + 1
+            for i in alive:
+                overlap[i] = max(overlap[i], _jaccard(words, pool[i][2]))
+        return chosen + [pool[i][0] for i in alive]
+
+
+@dataclass(frozen=True, slots=True)
+class _Analysed:
+    """A passage as Python-side scoring needs it, cached per passage id."""
+
+    stems: list[str]
+    words: frozenset[str]
+    sentences: tuple[Sentence, ...]
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / (len(a | b) or 1)
+
+
+def _missing_labels(query: Query, hit: Hit, weights: dict[str, float]) -> list[str]:
+    missing = [g.label for g in query.groups if g.label not in hit.matched]
+    return sorted(missing, key=lambda label: -weights[label])[:3]

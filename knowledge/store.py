@@ -1,0 +1,224 @@
+"""The SQLite index behind one object: sources, passages, full-text search and chat state.
+
+One file, WAL mode, two connections: every write goes through a single writer connection
+guarded by a lock, so one coroutine's transaction can never commit another's half-done work;
+reads use their own connection and see only committed data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from knowledge.migrations import apply_migrations
+from knowledge.models import Document, Passage, Source, SourceMeta, Speaker
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def meta_to_json(meta: SourceMeta) -> str:
+    return json.dumps(asdict(meta), ensure_ascii=False)
+
+
+def meta_from_json(text: str) -> SourceMeta:
+    data: dict[str, Any] = json.loads(text)
+    data["authors"] = tuple(data.get("authors", ()))
+    data["speakers"] = tuple(Speaker(**s) for s in data.get("speakers", ()))
+    data["search_aliases"] = tuple(tuple(pair) for pair in data.get("search_aliases", ()))
+    data["keywords"] = tuple(data.get("keywords", ()))
+    return SourceMeta(**data)
+
+
+def passage_keywords(meta: SourceMeta, speaker: str | None, text: str) -> str:
+    """Searchable words that are never quoted: speaker and role, the source's outlet and
+    keywords ("episode", "article"), and what a machine transcript mis-heard."""
+    words = [speaker or "", meta.speaker_role(speaker), meta.outlet, *meta.keywords]
+    lowered = text.lower()
+    words += [meant for heard, meant in meta.search_aliases if heard.lower() in lowered]
+    return " ".join(w for w in words if w)
+
+
+class Store:
+    """Open with `await Store.open(path)` (or `async with`), close with `aclose()`."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+        self.generation = 0  # bumped when indexed content changes; search caches key on it
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await _connect(path)
+        try:
+            await writer.execute("PRAGMA journal_mode=WAL")
+            await apply_migrations(writer, utc_now())
+            reader = await _connect(path)
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(path, writer, reader)
+
+    async def aclose(self) -> None:
+        await self._reader.close()
+        await self._writer.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The one way to write: serialised, BEGIN IMMEDIATE, committed or rolled back whole."""
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            await self._writer.execute("COMMIT")
+
+    # -- sources -------------------------------------------------------------------------
+
+    async def upsert_document(self, doc: Document) -> str:
+        """Index a document; return "added", "updated" or "unchanged" (same content hash)."""
+        now = utc_now()
+        async with self.transaction() as db:
+            async with db.execute(
+                "SELECT content_hash FROM sources WHERE id = ?", (doc.meta.id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None and row[0] == doc.content_hash:
+                return "unchanged"
+            if row is None:
+                await db.execute(
+                    "INSERT INTO sources (id, meta, path, content_hash, added_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (doc.meta.id, meta_to_json(doc.meta), doc.path, doc.content_hash, now, now),
+                )
+            else:
+                await db.execute("DELETE FROM passages WHERE source_id = ?", (doc.meta.id,))
+                await db.execute(
+                    "UPDATE sources SET meta = ?, path = ?, content_hash = ?, updated_at = ?"
+                    " WHERE id = ?",
+                    (meta_to_json(doc.meta), doc.path, doc.content_hash, now, doc.meta.id),
+                )
+            await db.executemany(
+                "INSERT INTO passages (source_id, position, speaker, text, keywords)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (
+                        doc.meta.id,
+                        p.position,
+                        p.speaker,
+                        p.text,
+                        passage_keywords(doc.meta, p.speaker, p.text),
+                    )
+                    for p in doc.passages
+                ],
+            )
+        self.generation += 1
+        return "added" if row is None else "updated"
+
+    async def forget(self, source_id: str) -> bool:
+        async with self.transaction() as db:
+            await db.execute("DELETE FROM passages WHERE source_id = ?", (source_id,))
+            cursor = await db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+            removed = cursor.rowcount > 0
+        self.generation += 1
+        return removed
+
+    async def sources(self) -> list[Source]:
+        rows = await self._reader.execute_fetchall(
+            "SELECT s.meta, s.content_hash, s.added_at, s.path,"
+            " (SELECT count(*) FROM passages p WHERE p.source_id = s.id)"
+            " FROM sources s ORDER BY s.added_at, s.id"
+        )
+        return [Source(meta_from_json(m), n, h, added, path) for m, h, added, path, n in rows]
+
+    async def source_metas(self) -> dict[str, SourceMeta]:
+        rows = await self._reader.execute_fetchall("SELECT id, meta FROM sources")
+        return {source_id: meta_from_json(meta) for source_id, meta in rows}
+
+    async def passage_count(self) -> int:
+        rows = await self._reader.execute_fetchall("SELECT count(*) FROM passages")
+        return int(next(iter(rows))[0])
+
+    # -- search --------------------------------------------------------------------------
+
+    async def fts_search(self, match: str, limit: int) -> list[tuple[Passage, str, float]]:
+        """Run an already-escaped FTS5 MATCH expression.
+
+        Returns (passage, keywords, score) best first, with score = -bm25 so higher wins.
+        """
+        rows = await self._reader.execute_fetchall(
+            "SELECT p.id, p.source_id, p.position, p.text, p.speaker, p.keywords, s.score"
+            " FROM (SELECT rowid, bm25(passages_fts, 1.0, 0.5) AS score FROM passages_fts"
+            "       WHERE passages_fts MATCH ? ORDER BY score LIMIT ?) AS s"
+            " JOIN passages p ON p.id = s.rowid ORDER BY s.score",
+            (match, limit),
+        )
+        return [
+            (Passage(pid, sid, pos, text, speaker), keywords, -score)
+            for pid, sid, pos, text, speaker, keywords, score in rows
+        ]
+
+    async def term_document_counts(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """How many passages contain each (escaped) FTS term; used to weigh query terms."""
+        total = await self.passage_count()
+        counts: dict[str, int] = {}
+        for term in terms:
+            rows = await self._reader.execute_fetchall(
+                "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (term,)
+            )
+            counts[term] = int(next(iter(rows))[0])
+        return total, counts
+
+    # -- chat state ----------------------------------------------------------------------
+
+    async def remember_question(
+        self, platform: str, chat_id: str, question: str, shown: int
+    ) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO chat_state (platform, chat_id, last_question, shown, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id) DO UPDATE SET"
+                " last_question = excluded.last_question, shown = excluded.shown,"
+                " updated_at = excluded.updated_at",
+                (platform, chat_id, question, shown, utc_now()),
+            )
+
+    async def last_question(self, platform: str, chat_id: str) -> tuple[str, int] | None:
+        rows = await self._reader.execute_fetchall(
+            "SELECT last_question, shown FROM chat_state WHERE platform = ? AND chat_id = ?",
+            (platform, chat_id),
+        )
+        row = next(iter(rows), None)
+        return (row[0], int(row[1])) if row else None
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    db = await aiosqlite.connect(path, isolation_level=None)
+    await db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    await db.execute("PRAGMA foreign_keys=ON")
+    await db.execute("PRAGMA synchronous=NORMAL")
+    return db
