@@ -13,8 +13,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.console import Console
-
 from bot import __version__
 from bot.app import open_app
 from bot.cli_commands import COMMANDS
@@ -59,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
-        Console(stderr=True).print(f"[red]config error:[/red] {exc}", highlight=False)
+        sys.stderr.write(f"config error: {exc}\n")
         return EXIT_USAGE
     logging.basicConfig(level=settings.logging.level, format="%(levelname)s %(name)s: %(message)s")
     try:

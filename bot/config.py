@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -34,7 +34,13 @@ def default_db_path() -> Path:
     return Path(base) / "briefbot" / "briefbot.sqlite3"
 
 
-class StoreSettings(BaseModel):
+class Section(BaseModel):
+    """A [table] of the config file; unknown keys are errors, so typos don't pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoreSettings(Section):
     path: Path = Field(
         default_factory=default_db_path,
         description="SQLite file of the index and the bot's state.",
@@ -49,7 +55,7 @@ class StoreSettings(BaseModel):
     )
 
 
-class AnswerSettings(BaseModel):
+class AnswerSettings(Section):
     min_coverage: float = Field(
         default=0.5,
         ge=0.0,
@@ -60,7 +66,7 @@ class AnswerSettings(BaseModel):
     max_bullets: int = Field(default=5, ge=2, le=5, description="Most quotes in one answer.")
 
 
-class LoggingSettings(BaseModel):
+class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", description="Log level."
     )

@@ -13,7 +13,7 @@ from knowledge.models import Hit
 from knowledge.query import Query
 from knowledge.scoring import sentences_of
 from knowledge.search import SearchResult
-from knowledge.text import contains_phrase, stems
+from knowledge.text import stems
 
 MAX_BULLETS = 5
 MIN_BULLETS = 2
@@ -93,11 +93,8 @@ def trim(sentence: str, query: Query, max_words: int = MAX_QUOTE_WORDS) -> str:
     words = sentence.split()
     if len(words) <= max_words:
         return sentence
-    hits = [
-        i
-        for i, word in enumerate(words)
-        if any(contains_phrase(stems(word), p[:1]) for g in query.groups for p in g.stemmed)
-    ]
+    firsts = {phrase[0] for g in query.groups for phrase in g.stemmed}
+    hits = [i for i, word in enumerate(words) if any(s in firsts for s in stems(word))]
     centre = hits[len(hits) // 2] if hits else 0
     start = max(0, min(centre - max_words // 2, len(words) - max_words))
     end = start + max_words

@@ -34,27 +34,34 @@ QUESTION_DAMPING = 0.3
 class Sentence:
     text: str
     stems: tuple[str, ...]
+    index: dict[str, tuple[int, ...]]  # stem -> positions, so phrase lookups skip scanning
+
+
+def make_sentence(text: str) -> Sentence:
+    sentence_stems = tuple(stems(text))
+    index: dict[str, list[int]] = {}
+    for i, token in enumerate(sentence_stems):
+        index.setdefault(token, []).append(i)
+    return Sentence(text, sentence_stems, {k: tuple(v) for k, v in index.items()})
 
 
 def sentences_of(text: str) -> tuple[Sentence, ...]:
-    return tuple(
-        Sentence(s, tuple(stems(s))) for para in text.split("\n\n") for s in split_sentences(para)
-    )
+    return tuple(make_sentence(s) for para in text.split("\n\n") for s in split_sentences(para))
 
 
-def positions(tokens: tuple[str, ...], group: TermGroup) -> list[int]:
-    """Start positions of any of the group's phrases in the token sequence."""
+def positions(sentence: Sentence, group: TermGroup) -> list[int]:
+    """Start positions of any of the group's phrases in the sentence."""
     found = []
     for phrase in group.stemmed:
         n = len(phrase)
-        for i in range(len(tokens) - n + 1):
-            if tokens[i] == phrase[0] and tokens[i : i + n] == phrase:
+        for i in sentence.index.get(phrase[0], ()):
+            if n == 1 or sentence.stems[i : i + n] == phrase:
                 found.append(i)
     return found
 
 
 def sentence_score(sentence: Sentence, query: Query, weights: dict[str, float]) -> float:
-    places = {g.label: positions(sentence.stems, g) for g in query.groups}
+    places = {g.label: positions(sentence, g) for g in query.groups}
     score = sum(weights[label] for label, where in places.items() if where)
     for first, second in zip(query.groups, query.groups[1:], strict=False):
         a, b = places[first.label], places[second.label]

@@ -12,16 +12,18 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from knowledge.models import Hit, SourceMeta
-from knowledge.query import Query, QueryParser
+from knowledge.models import Hit, Passage, SourceMeta
+from knowledge.query import Query, QueryParser, TermGroup
 from knowledge.scoring import Sentence, best_sentence, sentences_of, states
 from knowledge.store import Store
 from knowledge.text import contains_phrase, specificity, stems
 
-CANDIDATES = 40
+CANDIDATES = 30
 MIN_COVERAGE = 0.5
 MMR_LAMBDA = 0.75
-DIVERSIFY = 15
+DIVERSIFY = 12
+MMR_POOL = 15
+SENTENCE_POOL = 15  # passages whose sentences are scored; the rest rank on BM25 + coverage
 # The final score blends FTS5's BM25 (normalised to the best candidate), the weighted share of
 # the question's ideas the passage holds, and its best sentence's sequential-dependence score.
 BM25_WEIGHT = 1.0
@@ -74,26 +76,34 @@ class Searcher:
         await self._refresh()
         rows = await self._store.fts_search(query.fts(), limit or self._candidates)
         weights = await self._weights(query)
-        total_weight = sum(weights.values()) or 1.0
-        scored: list[Hit] = []
+        hits = self._diversify(self._rank(query, rows, weights))
+        return self._verdict(query, hits, weights)
+
+    def _rank(
+        self, query: Query, rows: list[tuple[Passage, str, float]], weights: dict[str, float]
+    ) -> list[Hit]:
+        """Blend BM25, idea coverage and best-sentence score; sentences only for the leaders."""
+        total = sum(weights.values()) or 1.0
         top_bm25 = max((row[2] for row in rows), default=1.0) or 1.0
+        first_pass = []
         for rank, (passage, keywords, bm25) in enumerate(rows, 1):
             analysed = self._analyse(passage.id, passage.text, keywords)
-            matched = frozenset(
-                g.label
-                for g in query.groups
-                if any(contains_phrase(analysed.stems, p) for p in g.stemmed)
-            )
-            coverage = sum(weights[m] for m in matched) / total_weight
-            index, sentence_score = best_sentence(analysed.sentences, query, weights)
-            sentence = analysed.sentences[index].text if analysed.sentences else ""
-            relevance = (
-                BM25_WEIGHT * bm25 / top_bm25
-                + coverage
-                + SENTENCE_WEIGHT * sentence_score / total_weight
-            )
+            matched = frozenset(g.label for g in query.groups if _holds(analysed, g))
+            coverage = sum(weights[m] for m in matched) / total
+            prescore = BM25_WEIGHT * bm25 / top_bm25 + coverage
+            first_pass.append((prescore, rank, passage, bm25, coverage, matched, analysed))
+        first_pass.sort(key=lambda item: -item[0])
+        hits = []
+        for position, (prescore, rank, passage, bm25, coverage, matched, analysed) in enumerate(
+            first_pass
+        ):
+            sentence, sentence_score = "", 0.0
+            if position < SENTENCE_POOL and analysed.sentences:
+                index, sentence_score = best_sentence(analysed.sentences, query, weights)
+                sentence = analysed.sentences[index].text
+            relevance = prescore + SENTENCE_WEIGHT * sentence_score / total
             meta = self._metas.get(passage.source_id) or SourceMeta(passage.source_id, "?")
-            scored.append(
+            hits.append(
                 Hit(
                     passage,
                     meta,
@@ -106,13 +116,18 @@ class Searcher:
                     relevance,
                 )
             )
-        scored.sort(key=lambda h: -h.relevance)
-        hits = self._diversify(scored)
+        hits.sort(key=lambda h: -h.relevance)
+        return hits
+
+    def _verdict(self, query: Query, hits: list[Hit], weights: dict[str, float]) -> SearchResult:
+        """Answer or abstain: the best passage that could answer must cover enough of it."""
         if not hits:
             return SearchResult(query, (), weights, True, "no passage shares a word with it")
-        answering = [h for h in hits if states(query.wants, h.sentence)]
+        answering = [h for h in hits if h.sentence and states(query.wants, h.sentence)]
         if not answering:
-            reason = f"the question asks for a {query.wants}; no matching passage states one"
+            reason = (
+                f"the question asks for a {query.wants or 'fact'}; no matching passage states one"
+            )
             return SearchResult(query, tuple(hits), weights, True, reason)
         best = max(h.coverage for h in answering)
         if best < self._min_coverage:
@@ -151,7 +166,8 @@ class Searcher:
         cached = self._stems.get(pid)
         if cached is None:
             sequence = [*stems(text), "", *stems(keywords)]
-            cached = _Analysed(sequence, frozenset(sequence), sentences_of(text))
+            content = frozenset(t for t in sequence if len(t) > 3)  # ~no function words
+            cached = _Analysed(sequence, frozenset(sequence), content, sentences_of(text))
             self._stems[pid] = cached
             if len(self._stems) > _STEM_CACHE_SIZE:
                 self._stems.popitem(last=False)
@@ -166,7 +182,7 @@ class Searcher:
         if len(hits) < 3:
             return hits
         top = max(h.relevance for h in hits) or 1.0
-        pool = [(h, h.relevance / top, self._stems[h.passage.id].words) for h in hits]
+        pool = [(h, h.relevance / top, self._stems[h.passage.id].content) for h in hits[:MMR_POOL]]
         overlap = [0.0] * len(pool)
         per_source: dict[str, int] = {}
         chosen: list[Hit] = []
@@ -185,7 +201,14 @@ class Searcher:
             per_source[hit.source.id] = per_source.get(hit.source.id, 0) + 1
             for i in alive:
                 overlap[i] = max(overlap[i], _jaccard(words, pool[i][2]))
-        return chosen + [pool[i][0] for i in alive]
+        return chosen + [pool[i][0] for i in alive] + hits[MMR_POOL:]
+
+
+def _holds(analysed: _Analysed, group: TermGroup) -> bool:
+    return any(
+        p[0] in analysed.words and (len(p) == 1 or contains_phrase(analysed.stems, p))
+        for p in group.stemmed
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +217,7 @@ class _Analysed:
 
     stems: list[str]
     words: frozenset[str]
+    content: frozenset[str]  # for overlap between passages
     sentences: tuple[Sentence, ...]
 
 

@@ -1,0 +1,92 @@
+"""Benchmark: `ask` latency on the bundled sources (warm index) and ingest throughput.
+
+    python bench/ask_latency.py [--rounds 30] [--copies 40]
+
+Prints a table of medians and tails; numbers, not assertions: targets live in the issue notes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bot.app import open_app
+from bot.config import load_settings
+from knowledge.library import Library, bundled_sources_dir
+from knowledge.query import QueryParser
+from knowledge.store import Store
+
+EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+FALLBACK = ["what does Kim want?", "what does Putin want?", "who won the 2018 World Cup?"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def bench_ask(db: Path, rounds: int) -> list[float]:
+    questions = FALLBACK
+    if EVAL.exists():
+        questions = [json.loads(line)["question"] for line in EVAL.read_text().splitlines() if line]
+    async with open_app(load_settings(None), db_path=db) as app:
+        for question in questions:  # warm caches once
+            await app.library.answer(question)
+        timings = []
+        for _ in range(rounds):
+            for question in questions:
+                started = time.perf_counter()
+                await app.library.answer(question)
+                timings.append((time.perf_counter() - started) * 1000)
+        return timings
+
+
+async def bench_ingest(workdir: Path, copies: int) -> tuple[int, float]:
+    """Ingest `copies` renamed copies of the bundled sources into a fresh store."""
+    folder = workdir / "copies"
+    folder.mkdir()
+    for path in bundled_sources_dir().glob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        for i in range(copies):
+            body = re.sub(r"^id: (.+)$", rf"id: \1-copy{i}", text, count=1, flags=re.M)
+            (folder / f"{path.stem}-{i}.md").write_text(body, encoding="utf-8")
+    async with await Store.open(workdir / "ingest.sqlite3") as store:
+        library = Library(store, QueryParser.from_files())
+        started = time.perf_counter()
+        await library.ingest([folder])
+        elapsed = time.perf_counter() - started
+        return await store.passage_count(), elapsed
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--copies", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        timings = await bench_ask(work / "ask.sqlite3", args.rounds)
+        passages, seconds = await bench_ingest(work, args.copies)
+    table = Table(title="briefbot: bundled sources, warm index")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("ask calls", f"{len(timings)}")
+    table.add_row("ask p50 (ms)", f"{statistics.median(timings):.2f}")
+    table.add_row("ask p90 (ms)", f"{percentile(timings, 0.90):.2f}")
+    table.add_row("ask p99 (ms)", f"{percentile(timings, 0.99):.2f}")
+    table.add_row("ingest passages", f"{passages}")
+    table.add_row("ingest passages/s", f"{passages / seconds:,.0f}")
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
