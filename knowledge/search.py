@@ -92,7 +92,7 @@ class Searcher:
             coverage = sum(weights[m] for m in matched) / total
             prescore = BM25_WEIGHT * bm25 / top_bm25 + coverage
             first_pass.append((prescore, rank, passage, bm25, coverage, matched, analysed))
-        first_pass.sort(key=lambda item: -item[0])
+        first_pass.sort(key=lambda item: (-item[0], item[1]))
         hits = []
         for position, (prescore, rank, passage, bm25, coverage, matched, analysed) in enumerate(
             first_pass
@@ -116,7 +116,7 @@ class Searcher:
                     relevance,
                 )
             )
-        hits.sort(key=lambda h: -h.relevance)
+        hits.sort(key=lambda h: (-h.relevance, h.passage.id))
         return hits
 
     def _verdict(self, query: Query, hits: list[Hit], weights: dict[str, float]) -> SearchResult:

@@ -81,3 +81,11 @@ def test_eval_meets_the_foundation_bar(db, capsys):
     recall5, abstain_recall = float(cells[3]), float(cells[8])
     assert recall5 >= 0.8
     assert abstain_recall == 1.0
+
+
+def test_run_without_a_token_says_what_to_set(db, capsys, monkeypatch):
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert main(["run", *db]) == 2
+    err = capsys.readouterr().err
+    assert "TELEGRAM_BOT_TOKEN" in err
+    assert "briefbot chat" in err

@@ -43,7 +43,7 @@ T = TypeVar("T")
 _TEXT_PARAMS = frozenset(
     """text caption query title description short_description name question next_offset url
     secret_token ip_address callback_query_id inline_query_id action parse_mode language_code
-    emoji first_name last_name phone_number address""".split()  # noqa: SIM905
+    emoji first_name last_name phone_number address""".split()
 )
 
 

@@ -26,7 +26,7 @@ from .telegram_html import MAX_MESSAGE_LENGTH, HtmlParseError, parse_html, trim,
 
 _CHAT_ACTIONS = frozenset(
     """typing upload_photo record_video upload_video record_voice upload_voice upload_document
-    choose_sticker find_location record_video_note upload_video_note""".split()  # noqa: SIM905
+    choose_sticker find_location record_video_note upload_video_note""".split()
 )
 _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "

@@ -1,0 +1,28 @@
+"""Shared test set-up: PTB's timedelta opt-in, and the app graph on a throwaway database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, open_app
+from bot.config import load_settings
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ptb_timedelta() -> Iterator[None]:
+    # PTB 22.2+ warns whenever a duration such as RetryAfter.retry_after is read as an int
+    # (RetryAfter.__init__ reads it); filterwarnings=error would turn that into the exception
+    # raised instead of RetryAfter. Opting in to timedelta values avoids the warning.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PTB_TIMEDELTA", "true")
+        yield
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[App]:
+    """The real store, library and core, with the bundled sources indexed."""
+    async with open_app(load_settings(None), db_path=tmp_path / "t.sqlite3") as opened:
+        yield opened
