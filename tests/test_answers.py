@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import console, running_app
+from helpers import console
 
 from bot.core.model import ReplyKind
 
@@ -29,12 +29,6 @@ SPONSOR_AND_CHROME = (
 
 def normalise(text: str) -> str:
     return " ".join(text.replace("…", " ").split())
-
-
-@pytest.fixture
-async def app(tmp_path):
-    async with running_app(tmp_path / "index.sqlite3") as app:
-        yield app
 
 
 async def all_passages(app) -> list[str]:

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from helpers import console, running_app
+from helpers import console
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.model import Reply, ReplyKind
 from bot.render.text import render_text
-
-
-@pytest.fixture
-async def app(tmp_path):
-    async with running_app(tmp_path / "index.sqlite3") as app:
-        yield app
 
 
 def well_formed(reply: Reply) -> None:
