@@ -31,7 +31,10 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
     store = await Store.open(db_path or settings.store.path)
     try:
         library = Library(
-            store, QueryParser.from_files(), min_coverage=settings.answers.min_coverage
+            store,
+            QueryParser.from_files(),
+            min_coverage=settings.answers.min_coverage,
+            max_bullets=settings.answers.max_bullets,
         )
         if settings.store.bundled_sources:
             await library.sync_bundled()

@@ -49,9 +49,17 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 
 
 class Library:
-    def __init__(self, store: Store, parser: QueryParser, *, min_coverage: float = 0.5) -> None:
+    def __init__(
+        self,
+        store: Store,
+        parser: QueryParser,
+        *,
+        min_coverage: float = 0.5,
+        max_bullets: int = 5,
+    ) -> None:
         self.store = store
         self.searcher = Searcher(store, parser, min_coverage=min_coverage)
+        self._max_bullets = max_bullets
 
     async def ingest(
         self, paths: Iterable[Path], *, progress: Callable[[IngestReport], None] | None = None
@@ -94,7 +102,7 @@ class Library:
         """Return the answer and how long it took in milliseconds."""
         started = time.perf_counter()
         result = await self.searcher.search(question)
-        answer = compose(result, offset=offset)
+        answer = compose(result, offset=offset, max_bullets=self._max_bullets)
         return answer, (time.perf_counter() - started) * 1000
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -71,3 +72,10 @@ def test_every_setting_is_documented_in_config_example():
     assert documented == {key for key, _ in settings_table()}
     assert all(description for _, description in settings_table())
     load_settings(ROOT / "config.example.toml")  # and the example itself is valid
+
+
+def test_max_bullets_setting_limits_the_answer(tmp_path, capsys):
+    path = write(tmp_path, "[answers]\nmax_bullets = 2\n")
+    db = str(tmp_path / "b.sqlite3")
+    assert main(["ask", "--config", str(path), "--db", db, "--json", "what does Kim want?"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["bullets"]) == 2
