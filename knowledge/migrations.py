@@ -81,7 +81,26 @@ async def m002_chat_state(db: aiosqlite.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_sources_and_passages, m002_chat_state)
+async def m005_embeddings(db: aiosqlite.Connection) -> None:
+    """Passage vectors by (model, hash of the passage text): see knowledge/vectors.py."""
+    await _run(
+        db,
+        """
+        CREATE TABLE embeddings (
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (model, text_hash)
+        )""",
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    m001_sources_and_passages,
+    m002_chat_state,
+    m005_embeddings,
+)
 
 
 async def apply_migrations(db: aiosqlite.Connection, now: str) -> list[str]:

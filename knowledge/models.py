@@ -93,12 +93,15 @@ class Hit:
     passage: Passage
     source: SourceMeta
     bm25: float
-    bm25_rank: int
+    bm25_rank: int  # 0: not among BM25's candidates (found by the vector search only)
     coverage: float = 0.0
     matched: frozenset[str] = field(default_factory=frozenset)
     sentence: str = ""  # the passage's sentence that best answers the query
     sentence_score: float = 0.0
     relevance: float = 0.0  # the blended score the final ranking uses
+    vector: float | None = None  # cosine similarity to the question (hybrid search only)
+    vector_rank: int | None = None  # rank among all passages by that cosine
+    fused_rank: int = 0  # rank by `relevance`, before diversification reorders
 
 
 def format_partial_date(value: str | None) -> str:

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from knowledge.models import Hit, Passage, SourceMeta
 from knowledge.query import Query, QueryParser, TermGroup
 from knowledge.scoring import Sentence, best_sentence, sentences_of, states
 from knowledge.store import Store
-from knowledge.text import contains_phrase, specificity, stems
+from knowledge.text import contains_phrase, fold, specificity, stems
+from knowledge.understanding import Focus, understand
+
+if TYPE_CHECKING:
+    from knowledge.hybrid import VectorEvidence
+    from knowledge.vectors import VectorIndex
 
 CANDIDATES = 30
 MIN_COVERAGE = 0.5
@@ -29,6 +35,8 @@ SENTENCE_POOL = 15  # passages whose sentences are scored; the rest rank on BM25
 BM25_WEIGHT = 1.0
 SENTENCE_WEIGHT = 0.5
 _STEM_CACHE_SIZE = 20_000
+FOCUS_WIDEN = 4  # a speaker or source restriction filters BM25's list, so fetch more first
+PERSON_BONUS = 0.5  # "who is X": a passage naming X, spoken by someone else
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +46,8 @@ class SearchResult:
     weights: dict[str, float]
     abstained: bool
     reason: str = ""
+    semantic: bool = False  # whether vector similarity took part
+    focus: Focus = field(default_factory=Focus)
 
     @property
     def best_coverage(self) -> float:
@@ -54,9 +64,11 @@ class Searcher:
         *,
         candidates: int = CANDIDATES,
         min_coverage: float = MIN_COVERAGE,
+        vectors: VectorIndex | None = None,
     ) -> None:
         self._store = store
         self._parser = parser
+        self._vectors = vectors
         self._candidates = candidates
         self._min_coverage = min_coverage
         self._generation = -1
@@ -69,28 +81,60 @@ class Searcher:
     def parser(self) -> QueryParser:
         return self._parser
 
-    async def search(self, question: str, *, limit: int | None = None) -> SearchResult:
+    @property
+    def semantic(self) -> bool:
+        """Whether hybrid (BM25 + vector) search is available."""
+        return self._vectors is not None
+
+    async def search(
+        self, question: str, *, limit: int | None = None, hybrid: bool | None = None
+    ) -> SearchResult:
+        """Rank passages for `question`; `hybrid=False` forces BM25 only (eval compares)."""
         query = self._parser.parse(question)
         if query.empty:
             return SearchResult(query, (), {}, True, "the question has no searchable words")
         await self._refresh()
-        rows = await self._store.fts_search(query.fts(), limit or self._candidates)
+        focus = understand(question, self._metas.values())
+        widen = 1 if focus.source_id is None and focus.speaker is None else FOCUS_WIDEN
+        rows = await self._store.fts_search(query.fts(), (limit or self._candidates) * widen)
+        rows = [r for r in rows if _allowed(r[0], focus)][: limit or self._candidates]
+        evidence = None
+        if self._vectors is not None and hybrid is not False:
+            from knowledge.hybrid import vector_candidates
+
+            known = {passage.id for passage, _, _ in rows}
+            evidence, extra = await vector_candidates(self._vectors, query.text, focus, known)
+            rows += extra
         weights = await self._weights(query)
-        hits = self._diversify(self._rank(query, rows, weights))
-        return self._verdict(query, hits, weights)
+        hits = self._diversify(self._rank(query, rows, weights, focus, evidence))
+        result = self._verdict(query, hits, weights, evidence)
+        return replace(result, semantic=evidence is not None, focus=focus)
 
     def _rank(
-        self, query: Query, rows: list[tuple[Passage, str, float]], weights: dict[str, float]
+        self,
+        query: Query,
+        rows: list[tuple[Passage, str, float]],
+        weights: dict[str, float],
+        focus: Focus,
+        evidence: VectorEvidence | None,
     ) -> list[Hit]:
-        """Blend BM25, idea coverage and best-sentence score; sentences only for the leaders."""
+        """Blend BM25, idea coverage, best-sentence score and (hybrid) the fused vector
+        score; sentences only for the leaders."""
+        from knowledge.hybrid import fused_score
+
         total = sum(weights.values()) or 1.0
         top_bm25 = max((row[2] for row in rows), default=1.0) or 1.0
         first_pass = []
-        for rank, (passage, keywords, bm25) in enumerate(rows, 1):
+        for position, (passage, keywords, bm25) in enumerate(rows, 1):
+            rank = position if bm25 > 0 else 0
             analysed = self._analyse(passage.id, passage.text, keywords)
             matched = frozenset(g.label for g in query.groups if _holds(analysed, g))
             coverage = sum(weights[m] for m in matched) / total
             prescore = BM25_WEIGHT * bm25 / top_bm25 + coverage
+            if evidence is not None:
+                prescore += fused_score(rank, evidence, passage.id)
+            if focus.person and _introduces(passage, keywords, focus.person):
+                prescore += PERSON_BONUS
             first_pass.append((prescore, rank, passage, bm25, coverage, matched, analysed))
         first_pass.sort(key=lambda item: (-item[0], item[1]))
         hits = []
@@ -114,13 +158,24 @@ class Searcher:
                     sentence,
                     sentence_score,
                     relevance,
+                    evidence.cosine(passage.id) if evidence else None,
+                    evidence.rank(passage.id) if evidence else None,
                 )
             )
         hits.sort(key=lambda h: (-h.relevance, h.passage.id))
-        return hits
+        return [replace(h, fused_rank=i) for i, h in enumerate(hits, 1)]
 
-    def _verdict(self, query: Query, hits: list[Hit], weights: dict[str, float]) -> SearchResult:
-        """Answer or abstain: the best passage that could answer must cover enough of it."""
+    def _verdict(
+        self,
+        query: Query,
+        hits: list[Hit],
+        weights: dict[str, float],
+        evidence: VectorEvidence | None,
+    ) -> SearchResult:
+        """Answer or abstain: the best passage that could answer must cover enough of it
+        (hybrid: or be very close in meaning and cover some of it)."""
+        from knowledge.hybrid import confident
+
         if not hits:
             return SearchResult(query, (), weights, True, "no passage shares a word with it")
         answering = [h for h in hits if h.sentence and states(query.wants, h.sentence)]
@@ -130,6 +185,10 @@ class Searcher:
             )
             return SearchResult(query, tuple(hits), weights, True, reason)
         best = max(h.coverage for h in answering)
+        if evidence is not None and any(
+            confident(h.coverage, h.vector, self._min_coverage) for h in answering
+        ):
+            return SearchResult(query, tuple(hits), weights, False)
         if best < self._min_coverage:
             missing = _missing_labels(query, hits[0], weights)
             reason = f"best passage covers {best:.0%} of the question" + (
@@ -219,6 +278,18 @@ class _Analysed:
     words: frozenset[str]
     content: frozenset[str]  # for overlap between passages
     sentences: tuple[Sentence, ...]
+
+
+def _allowed(passage: Passage, focus: Focus) -> bool:
+    return (focus.source_id is None or passage.source_id == focus.source_id) and (
+        focus.speaker is None or passage.speaker == focus.speaker
+    )
+
+
+def _introduces(passage: Passage, keywords: str, person: str) -> bool:
+    """Whether a passage names `person` (or a mis-hearing of the name) and is not their turn."""
+    name = fold(person)
+    return passage.speaker != person and (name in fold(passage.text) or name in fold(keywords))
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

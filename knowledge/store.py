@@ -75,6 +75,11 @@ class Store:
             raise
         return cls(path, writer, reader)
 
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        """The read-only connection, for store modules of other features (e.g. vectors)."""
+        return self._reader
+
     async def aclose(self) -> None:
         await self._reader.close()
         await self._writer.close()

@@ -18,6 +18,9 @@ def _ptb_timedelta() -> Iterator[None]:
     # raised instead of RetryAfter. Opting in to timedelta values avoids the warning.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PTB_TIMEDELTA", "true")
+        # BM25 only unless a test asks for hybrid search (tests/test_semantic.py): loading
+        # the embedding model in every app would cost seconds per test.
+        patch.setenv("BRIEFBOT_SEMANTIC__ENABLED", "off")
         yield
 
 

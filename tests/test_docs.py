@@ -18,6 +18,9 @@ def test_every_cli_command_is_in_the_readme():
 
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    command = 'pip install --quiet -e ".[telegram,discord,test]" && python -m pytest'
+    command = (
+        "pip install --quiet torch==2.13.0 && "
+        'pip install --quiet -e ".[telegram,discord,semantic,test]" && python -m pytest'
+    )
     assert command.replace("--quiet ", "") in README
     assert command in ci

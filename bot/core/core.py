@@ -14,7 +14,9 @@ from dataclasses import replace
 from bot.core import replies
 from bot.core.commands import parse_command
 from bot.core.model import Message, Reply, ReplyKind
+from bot.core.why import why_reply
 from knowledge.answer import Answer
+from knowledge.followup import resolve
 from knowledge.library import Library
 from knowledge.text import sanitize
 
@@ -36,6 +38,7 @@ class Core:
             "ask": self._ask_command,
             "sources": self._sources,
             "more": self._more,
+            "why": self._why,
         }
 
     @property
@@ -66,6 +69,8 @@ class Core:
             return replies.hint("Ask me something, e.g. /ask " + self._example()), None
         truncated = len(question) > MAX_MESSAGE_CHARS
         question = question[:MAX_MESSAGE_CHARS]
+        last = await self._library.store.last_question(message.platform, message.chat_id)
+        question = resolve(question, last[0] if last else None)  # "and Putin?", "why?"
         answer, _ = await self._library.answer(question)
         await self._library.store.remember_question(
             message.platform, message.chat_id, question, answer.next_offset
@@ -111,6 +116,14 @@ class Core:
             message.platform, message.chat_id, question, answer.next_offset
         )
         return replies.answer_reply(answer, question=f"More on: {_title(question)}")
+
+    async def _why(self, message: Message, argument: str) -> Reply:
+        """How the last answer in this chat was found (re-run: search is deterministic)."""
+        last = await self._library.store.last_question(message.platform, message.chat_id)
+        if last is None:
+            return replies.hint("There is no earlier question in this chat. Ask one first.")
+        answer, _ = await self._library.answer(last[0])
+        return why_reply(answer)
 
     def _example(self) -> str:
         return self._examples[0] if self._examples else "what does Kim want?"

@@ -1,0 +1,96 @@
+"""Hybrid search: vectors stored at ingest and updated incrementally, fused ranking, /why.
+
+Most tests use the hashing embedder (no model, deterministic); one uses the real model and
+skips when the semantic extra is not installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("numpy")
+
+from helpers import console
+
+from bot.core.core import Core
+from bot.core.model import ReplyKind
+from knowledge.embeddings import (
+    HashingEmbedder,
+    SentenceTransformerEmbedder,
+    semantic_available,
+)
+from knowledge.library import Library
+from knowledge.query import QueryParser
+from knowledge.store import Store
+
+
+@pytest.fixture
+async def hybrid(tmp_path: Path) -> AsyncIterator[Library]:
+    async with await Store.open(tmp_path / "h.sqlite3") as store:
+        library = Library(store, QueryParser.from_files(), embedder=HashingEmbedder())
+        await library.sync_bundled()
+        yield library
+
+
+async def count_vectors(library: Library) -> int:
+    rows = await library.store.reader.execute_fetchall("SELECT count(*) FROM embeddings")
+    return int(next(iter(rows))[0])
+
+
+async def test_vectors_are_computed_at_ingest_and_only_for_new_text(hybrid, tmp_path):
+    assert await count_vectors(hybrid) == await hybrid.store.passage_count()
+    assert await hybrid.vectors.sync() == 0  # nothing new: nothing encoded
+    note = tmp_path / "note.md"
+    note.write_text(
+        "---\nid: note\ntitle: A note\n---\n\nThe Vostochny launch pad hosted the summit "
+        "between the two leaders, who toured the rocket assembly hall together.\n",
+        encoding="utf-8",
+    )
+    await hybrid.ingest([note])
+    assert await count_vectors(hybrid) == await hybrid.store.passage_count()
+    assert await hybrid.forget("note")
+    assert await hybrid.vectors.sync() == 0
+    assert await count_vectors(hybrid) == await hybrid.store.passage_count()
+
+
+async def test_hybrid_hits_carry_both_scores_and_why_shows_them(hybrid):
+    core = Core(hybrid)
+    reply, answer = await core.ask(console(""), "what does Kim want?")
+    assert reply.kind is ReplyKind.ANSWER
+    assert answer.result.semantic
+    assert all(h.vector is not None and h.vector_rank for h in answer.result.hits)
+    why = await core.handle(console("/why"))
+    text = "\n".join(why.body)
+    assert "BM25 + vector similarity" in text
+    assert "vector 0." in text
+    assert "fused #1" in text
+    assert "→ bullet 1" in text
+    assert "north korea" in text  # the alias expansion of "Kim"
+
+
+async def test_bm25_only_on_request_even_with_vectors(hybrid):
+    result = await hybrid.search("what does Kim want?", hybrid=False)
+    assert not result.semantic
+    assert all(h.vector is None for h in result.hits)
+
+
+@pytest.mark.skipif(not semantic_available(), reason="semantic extra not installed")
+async def test_the_model_bridges_a_lexical_gap_and_still_declines_near_misses(tmp_path):
+    async with await Store.open(tmp_path / "m.sqlite3") as store:
+        library = Library(store, QueryParser.from_files(), embedder=SentenceTransformerEmbedder())
+        await library.sync_bundled()
+        answer, _ = await library.answer("was putin friendly with kim when they met?")
+        assert not answer.abstained
+        assert any("familiarity" in q.text for q in answer.quotes)
+        bm25_only, _ = await library.answer(
+            "was putin friendly with kim when they met?", hybrid=False
+        )
+        assert bm25_only.abstained
+        for question in (
+            "who is japan's prime minister",
+            "what does the Kauffman Foundation fund?",
+        ):
+            assert (await library.answer(question))[0].abstained

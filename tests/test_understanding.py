@@ -1,0 +1,57 @@
+"""Question understanding: speakers, sources, people, actors, follow-ups and /why (BM25 path)."""
+
+from __future__ import annotations
+
+from helpers import console
+
+from bot.core.model import ReplyKind
+
+NPR = "npr-consider-this-2023-09-11"
+
+
+async def test_what_did_stent_say_answers_from_her_turns(app):
+    reply, _ = await app.core.ask(console(""), "what did Stent say about South Korea?")
+    assert reply.kind is ReplyKind.ANSWER
+    assert {b.speaker for b in reply.bullets} == {"Angela Stent"}
+    assert any("South Korea" in b.text for b in reply.bullets)
+
+
+async def test_source_questions_stay_in_that_source(app):
+    reply, _ = await app.core.ask(console(""), "what does the NPR episode say about weapons?")
+    assert reply.kind is ReplyKind.ANSWER
+    assert {c.source_id for c in reply.citations} == {NPR}
+
+
+async def test_who_is_answers_from_introductions_not_her_own_turns(app):
+    reply, _ = await app.core.ask(console(""), "who is Jean Lee?")
+    assert reply.kind is ReplyKind.ANSWER
+    first = reply.bullets[0]
+    assert first.speaker != "Jean Lee"
+    assert "Pyongyang bureau chief" in first.text
+
+
+async def test_actor_focus_follows_who_wants_what(app):
+    _, kim = await app.core.ask(console("", chat="a"), "what does Kim want from Putin?")
+    _, putin = await app.core.ask(console("", chat="b"), "what does Putin want from Kim?")
+    assert kim.quotes[0].text != putin.quotes[0].text
+
+
+async def test_follow_ups_resolve_against_the_chats_last_question(app):
+    await app.core.ask(console("", chat="f"), "what does Kim want?")
+    reply, _ = await app.core.ask(console("", chat="f"), "and Putin?")
+    assert reply.title == "what does Putin want?"
+    other_chat, _ = await app.core.ask(console("", chat="g"), "and Putin?")
+    assert other_chat.title == "and Putin?"
+    why, _ = await app.core.ask(console("", chat="f"), "why?")
+    assert why.title == "Why? what does Putin want?"
+
+
+async def test_why_explains_an_abstention_and_needs_a_question_first(app):
+    hint = await app.core.handle(console("/why", chat="w"))
+    assert "no earlier question" in hint.body[0]
+    await app.core.handle(console("/ask who is japan's prime minister", chat="w"))
+    why = await app.core.handle(console("/why", chat="w"))
+    text = "\n".join(why.body)
+    assert "Ranking: BM25 only" in text
+    assert "Abstained: best passage covers" in text
+    assert "not used (abstained)" in text
