@@ -17,6 +17,7 @@ from rich.table import Table
 from bot.adapters.console import ConsoleChat
 from bot.app import App
 from bot.core.model import Message
+from bot.observability.serve import cmd_serve_health
 from bot.render.text import render_text
 from knowledge.answer import Answer
 from knowledge.evaluation import EvalFormatError, evaluate, load_items
@@ -219,4 +220,5 @@ COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
     "sources": cmd_sources,
     "eval": cmd_eval,
     "run": cmd_run,
+    "serve-health": cmd_serve_health,
 }

@@ -8,8 +8,10 @@ buttons keep working after a restart and across several running copies.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from bot.core import replies
 from bot.core.commands import parse_command
@@ -17,6 +19,9 @@ from bot.core.model import Message, Reply, ReplyKind
 from knowledge.answer import Answer
 from knowledge.library import Library
 from knowledge.text import sanitize
+
+if TYPE_CHECKING:
+    from bot.observability.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +31,16 @@ Handler = Callable[[Message, str], Awaitable[Reply]]
 
 
 class Core:
-    def __init__(self, library: Library, *, story: str = "", examples: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        library: Library,
+        *,
+        story: str = "",
+        examples: tuple[str, ...] = (),
+        metrics: Metrics | None = None,
+    ):
         self._library = library
+        self._metrics = metrics
         self._story = story
         self._examples = examples
         self._commands: dict[str, Handler] = {
@@ -66,10 +79,14 @@ class Core:
             return replies.hint("Ask me something, e.g. /ask " + self._example()), None
         truncated = len(question) > MAX_MESSAGE_CHARS
         question = question[:MAX_MESSAGE_CHARS]
+        started = time.perf_counter()
         answer, _ = await self._library.answer(question)
         await self._library.store.remember_question(
             message.platform, message.chat_id, question, answer.next_offset
         )
+        if self._metrics is not None:
+            elapsed = time.perf_counter() - started
+            self._metrics.question(message.platform, elapsed, abstained=answer.abstained)
         reply = replies.answer_reply(answer, question=_title(question))
         if truncated:
             note = f"(I read the first {MAX_MESSAGE_CHARS:,} characters of your message.)"
