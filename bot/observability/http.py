@@ -37,8 +37,9 @@ class HttpServer:
         if self.port is None:
             raise RuntimeError("the HTTP server is not running")
         host = self._settings.host
-        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104 (a comparison)
-        return f"http://{shown}:{self.port}"
+        if host in ("0.0.0.0", "", "::"):  # noqa: S104 (a comparison): all interfaces
+            host = "127.0.0.1"
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     async def start(self) -> None:
         app = web.Application()
