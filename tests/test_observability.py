@@ -25,8 +25,8 @@ def said(text: str, platform: str = "telegram") -> Message:
     return Message(platform=platform, chat_id="7", user_id="7", text=text)
 
 
-async def get(url: str) -> tuple[int, str, str]:
-    async with ClientSession() as http, http.get(url) as response:
+async def get(url: str, accept: str = "*/*") -> tuple[int, str, str]:
+    async with ClientSession() as http, http.get(url, headers={"Accept": accept}) as response:
         return response.status, response.headers["Content-Type"], await response.text()
 
 
@@ -67,6 +67,19 @@ async def test_metrics_endpoint_serves_prometheus_text(app: App, server: HttpSer
     assert "briefbot_digests_sent_total 1.0" in body
     assert "briefbot_digests_failed_total 1.0" in body
     assert 'briefbot_platform_errors_total{kind="NetworkError",platform="telegram"} 1.0' in body
+
+
+async def test_metrics_speaks_openmetrics_when_asked(app: App, server: HttpServer) -> None:
+    await app.core.handle(said("what does Kim want?"))
+
+    status, content_type, body = await get(
+        server.url + "/metrics", accept="application/openmetrics-text; version=1.0.0"
+    )
+
+    assert status == 200
+    assert content_type.startswith("application/openmetrics-text")
+    assert 'briefbot_questions_total{platform="telegram"} 1.0' in body
+    assert body.endswith("# EOF\n")
 
 
 def test_each_metrics_object_has_its_own_registry() -> None:

@@ -13,8 +13,8 @@ from prometheus_client import (
     Counter,
     Histogram,
     ProcessCollector,
-    generate_latest,
 )
+from prometheus_client.exposition import choose_encoder
 
 # Answers take milliseconds on the bundled index; the tail buckets catch a slow disk or a
 # big ingested corpus. Seconds, as Prometheus expects.
@@ -83,6 +83,8 @@ class Metrics:
         found = self.registry.get_sample_value(name, labels or {})
         return 0.0 if found is None else found
 
-    def exposition(self) -> bytes:
-        """The registry in Prometheus text format."""
-        return generate_latest(self.registry)
+    def exposition(self, accept: str = "") -> tuple[bytes, str]:
+        """The registry and its content type, in the format the scraper's Accept header asks
+        for: OpenMetrics for a Prometheus that offers it, else the classic text format."""
+        encode, content_type = choose_encoder(accept)
+        return encode(self.registry), content_type
