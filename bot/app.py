@@ -13,6 +13,8 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.core.core import Core
+from bot.observability.health import HealthRegistry
+from bot.observability.metrics import Metrics
 from bot.semantic import choose_embedder
 from knowledge.library import Library, load_story
 from knowledge.query import QueryParser
@@ -25,6 +27,8 @@ class App:
     store: Store
     library: Library
     core: Core
+    metrics: Metrics
+    health: HealthRegistry
 
 
 @asynccontextmanager
@@ -43,7 +47,10 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
         if settings.store.source_dirs:
             await library.ingest(settings.store.source_dirs)
         story = load_story()
-        core = Core(library, story=story.name, examples=story.examples)
-        yield App(settings, store, library, core)
+        metrics = Metrics()
+        health = HealthRegistry()
+        health.register("database", store.ping)
+        core = Core(library, story=story.name, examples=story.examples, metrics=metrics)
+        yield App(settings, store, library, core, metrics, health)
     finally:
         await store.aclose()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from bot import __version__
 from bot.app import open_app
 from bot.cli_commands import COMMANDS
 from bot.config import ConfigError, Settings, load_settings
+from bot.observability.logging import configure_logging, secrets_of
 
 EXIT_USAGE = 2
 
@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--k", type=int, default=5, help="passages considered per question")
     run = commands.add_parser("run", parents=[common], help="run the chat bot (token from env)")
     run.add_argument("platform", nargs="?", choices=["telegram"], help="only this platform")
+    health = commands.add_parser(
+        "serve-health", parents=[common], help="serve /healthz and /metrics only (no chat)"
+    )
+    health.add_argument("--host", help="address to bind (default: http.host)")
+    health.add_argument("--port", type=int, help="port, 0 for a free one (default: http.port)")
     return parser
 
 
@@ -62,11 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"config error: {exc}\n")
         return EXIT_USAGE
-    logging.basicConfig(level=settings.logging.level, format="%(levelname)s %(name)s: %(message)s")
+    logs = configure_logging(settings.logging, secrets_of(settings))
     try:
         return asyncio.run(_run(args, settings))
     except KeyboardInterrupt:
         return 130
+    finally:
+        logs.restore()
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:

@@ -19,6 +19,7 @@ from bot.app import App
 from bot.core.model import Message
 from bot.core.why import explain_lines
 from bot.eval_table import eval_table, summary_table
+from bot.observability.serve import cmd_serve_health
 from bot.render.text import render_text
 from knowledge.answer import Answer
 from knowledge.evaluation import EvalFormatError, evaluate, load_items
@@ -192,4 +193,5 @@ COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
     "sources": cmd_sources,
     "eval": cmd_eval,
     "run": cmd_run,
+    "serve-health": cmd_serve_health,
 }

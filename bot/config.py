@@ -83,6 +83,26 @@ class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", description="Log level."
     )
+    format: Literal["human", "json"] = Field(
+        default="human",
+        description='"human" (one readable line) or "json" (one JSON object a line: time, '
+        "level, logger, message, exc) for log collectors.",
+    )
+    file: Path | None = Field(
+        default=None, description="Also append the logs to this file (same format)."
+    )
+
+
+class HttpSettings(Section):
+    enabled: bool = Field(
+        default=False, description="Serve /healthz and /metrics over HTTP while the bot runs."
+    )
+    host: str = Field(
+        default="127.0.0.1",
+        description='Address to bind; "0.0.0.0" inside a container so the health check '
+        "and Prometheus can reach it.",
+    )
+    port: int = Field(default=8080, ge=0, le=65535, description="Port (0 picks a free one).")
 
 
 class Settings(BaseSettings):
@@ -98,6 +118,7 @@ class Settings(BaseSettings):
     semantic: SemanticSettings = Field(
         default_factory=SemanticSettings, description="Semantic (hybrid) search."
     )
+    http: HttpSettings = Field(default_factory=HttpSettings, description="Health and metrics.")
     telegram_bot_token: SecretStr | None = Field(
         default=None, exclude=True, description="From TELEGRAM_BOT_TOKEN only."
     )

@@ -84,6 +84,11 @@ class Store:
         await self._reader.close()
         await self._writer.close()
 
+    async def ping(self) -> bool:
+        """A real query on the reader connection: the health check's "database reachable"."""
+        rows = await self._reader.execute_fetchall("SELECT count(*) FROM sources")
+        return next(iter(rows))[0] >= 0
+
     async def __aenter__(self) -> Store:
         return self
 

@@ -155,6 +155,12 @@ class TelegramAdapter:
             error_callback=self._on_polling_error,
         )
 
+    @property
+    def connected(self) -> bool:
+        """Started and polling: the health check. (PTB retries a failed poll by itself.)"""
+        app = self._app
+        return bool(app and app.running and app.updater and app.updater.running)
+
     async def aclose(self) -> None:
         """Stop polling and shut PTB down; safe to call twice or after a failed start."""
         app, self._app = self._app, None

@@ -8,8 +8,10 @@ buttons keep working after a restart and across several running copies.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from bot.core import replies
 from bot.core.commands import parse_command
@@ -20,6 +22,9 @@ from knowledge.followup import resolve
 from knowledge.library import Library
 from knowledge.text import sanitize
 
+if TYPE_CHECKING:
+    from bot.observability.metrics import Metrics
+
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
@@ -28,8 +33,16 @@ Handler = Callable[[Message, str], Awaitable[Reply]]
 
 
 class Core:
-    def __init__(self, library: Library, *, story: str = "", examples: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        library: Library,
+        *,
+        story: str = "",
+        examples: tuple[str, ...] = (),
+        metrics: Metrics | None = None,
+    ):
         self._library = library
+        self._metrics = metrics
         self._story = story
         self._examples = examples
         self._commands: dict[str, Handler] = {
@@ -71,10 +84,14 @@ class Core:
         question = question[:MAX_MESSAGE_CHARS]
         last = await self._library.store.last_question(message.platform, message.chat_id)
         question = resolve(question, last[0] if last else None)  # "and Putin?", "why?"
+        started = time.perf_counter()
         answer, _ = await self._library.answer(question)
         await self._library.store.remember_question(
             message.platform, message.chat_id, question, answer.next_offset
         )
+        if self._metrics is not None:
+            elapsed = time.perf_counter() - started
+            self._metrics.question(message.platform, elapsed, abstained=answer.abstained)
         reply = replies.answer_reply(answer, question=_title(question))
         if truncated:
             note = f"(I read the first {MAX_MESSAGE_CHARS:,} characters of your message.)"
