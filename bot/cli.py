@@ -17,6 +17,7 @@ from bot import __version__
 from bot.app import open_app
 from bot.cli_commands import COMMANDS
 from bot.config import ConfigError, Settings, load_settings
+from bot.runner import PLATFORMS
 
 EXIT_USAGE = 2
 
@@ -49,8 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", parents=[common], help="score against an eval set")
     evaluate.add_argument("file", nargs="?", type=Path, help="JSON Lines eval set")
     evaluate.add_argument("--k", type=int, default=5, help="passages considered per question")
-    run = commands.add_parser("run", parents=[common], help="run the chat bot (token from env)")
-    run.add_argument("platform", nargs="?", choices=["telegram"], help="only this platform")
+    run = commands.add_parser("run", parents=[common], help="run the chat bots (tokens from env)")
+    run.add_argument("platform", nargs="?", choices=PLATFORMS, help="only this platform")
     return parser
 
 

@@ -72,6 +72,19 @@ class LoggingSettings(Section):
     )
 
 
+class DiscordSettings(Section):
+    guild_id: int | None = Field(
+        default=None,
+        description="Sync the slash commands to this server only (instant; for development). "
+        "Unset: sync them globally.",
+    )
+    message_content_intent: bool = Field(
+        default=False,
+        description="Ask for the privileged message-content intent (enable it in the developer "
+        "portal too). Not needed for slash commands, mentions, replies that ping, or DMs.",
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of the bot; `config.example.toml` documents the same tree."""
 
@@ -82,6 +95,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings, description="The index file.")
     answers: AnswerSettings = Field(default_factory=AnswerSettings, description="Answering.")
     logging: LoggingSettings = Field(default_factory=LoggingSettings, description="Logging.")
+    discord: DiscordSettings = Field(default_factory=DiscordSettings, description="Discord.")
     telegram_bot_token: SecretStr | None = Field(
         default=None, exclude=True, description="From TELEGRAM_BOT_TOKEN only."
     )
