@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import discord
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.model import Bullet, Button, Citation, Reply, ReplyKind
 from bot.render.discord_embed import (
@@ -81,7 +83,7 @@ def test_oversized_blocks_are_cut_at_words_and_stay_escaped() -> None:
 
     assert embeds[0].title is not None
     assert embeds[0].title.endswith("…")
-    text = "".join(e.description or "" for e in embeds)
+    text = " ".join(e.description or "" for e in embeds)  # pages break between words
     assert text.count(r"word \*and\* \`more\`") == 600
     assert text.count(r"\_") == 9000  # never a backslash cut off from its character
     assert text.count(r"\|\|x\|\|") == 2000
@@ -143,3 +145,17 @@ def test_buttons_carry_only_what_discord_accepts() -> None:
     assert action_of("briefbot:vote:up:12") == "vote:up:12"
     assert action_of("other:more") is None
     assert action_of("briefbot:") is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    title=st.text(max_size=400),
+    quotes=st.lists(st.text(min_size=1, max_size=1500), max_size=12),
+    lines=st.lists(st.text(min_size=1, max_size=1200), max_size=30),
+)
+def test_any_reply_fits_discord(title: str, quotes: list[str], lines: list[str]) -> None:
+    citations = tuple(Citation(n, "s", t, "O", "2023") for n, t in enumerate(lines, 1))
+    bullets = tuple(Bullet(q, 1, "S") for q in quotes)
+    reply = Reply(ReplyKind.ANSWER, title, bullets=bullets, citations=citations, footer=(title,))
+
+    within_limits(reply)

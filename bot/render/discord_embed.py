@@ -162,22 +162,42 @@ def _markdown(block: _Block) -> str:
 
 
 def _fit(block: _Block, limit: int) -> list[str]:
-    """The block as markdown, cut at words into pieces of at most `limit` units if too long."""
+    """The block as markdown, cut at words into pieces of at most `limit` units if too long.
+
+    Linear: a piece is filled by the escaped length of each word (escaping is per character
+    but for a few patterns spanning words, which a margin covers); every piece is then
+    measured exactly, and in the rare case one is still too long the cut is redone tighter.
+    """
     whole = _markdown(block)
     if units(whole) <= limit:
         return [whole]
-    pieces: list[str] = []
+    budget = limit - 16
+    while True:
+        pieces = [_markdown(piece) for piece in _pack(block, max(1, budget), limit)]
+        excess = max(units(p) for p in pieces) - limit
+        if excess <= 0 or budget <= 1:
+            return [p.strip() if i else p.rstrip() for i, p in enumerate(pieces) if p.strip()]
+        budget -= excess + 16
+
+
+def _pack(block: _Block, budget: int, limit: int) -> list[_Block]:
+    pieces: list[_Block] = []
     current: list[_Run] = []
+    size = 0
     for text, wrapper in block:
         for word in _words(text, max(1, (limit - 8) // 3)):  # escaping at most triples
-            candidate = _append(current, (word, wrapper))
-            if current and units(_markdown(tuple(candidate))) > limit:
-                pieces.append(_markdown(tuple(current)).rstrip())
-                candidate = [(word.lstrip(), wrapper)]
-            current = candidate
+            cost = units(escape(word)) + (
+                2 if wrapper and (not current or current[-1][1] != wrapper) else 0
+            )
+            if current and size + cost > budget:
+                pieces.append(tuple(current))
+                current, size, word = [], 0, word.lstrip()
+                cost = units(escape(word)) + (2 if wrapper else 0)
+            current = _append(current, (word, wrapper))
+            size += cost
     if current:
-        pieces.append(_markdown(tuple(current)))
-    return [p for p in pieces if p.strip()]
+        pieces.append(tuple(current))
+    return pieces
 
 
 def _append(runs: list[_Run], run: _Run) -> list[_Run]:
