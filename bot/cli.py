@@ -17,6 +17,7 @@ from bot.app import open_app
 from bot.cli_commands import COMMANDS
 from bot.config import ConfigError, Settings, load_settings
 from bot.observability.logging import configure_logging, secrets_of
+from bot.runner import PLATFORMS
 
 EXIT_USAGE = 2
 
@@ -50,13 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", parents=[common], help="score against an eval set")
     evaluate.add_argument("file", nargs="?", type=Path, help="JSON Lines eval set")
     evaluate.add_argument("--k", type=int, default=5, help="passages considered per question")
-    run = commands.add_parser("run", parents=[common], help="run the chat bot (token from env)")
-    run.add_argument("platform", nargs="?", choices=["telegram"], help="only this platform")
     health = commands.add_parser(
         "serve-health", parents=[common], help="serve /healthz and /metrics only (no chat)"
     )
     health.add_argument("--host", help="address to bind (default: http.host)")
     health.add_argument("--port", type=int, help="port, 0 for a free one (default: http.port)")
+    run = commands.add_parser("run", parents=[common], help="run the chat bots (tokens from env)")
+    run.add_argument("platform", nargs="?", choices=PLATFORMS, help="only this platform")
     return parser
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,6 +19,7 @@ from bot.core.why import explain_lines
 from bot.eval_table import eval_table, summary_table
 from bot.observability.serve import cmd_serve_health
 from bot.render.text import render_text
+from bot.runner import RunError, build_adapters, serve
 from knowledge.answer import Answer
 from knowledge.evaluation import EvalFormatError, evaluate, load_items
 from knowledge.library import expand_paths
@@ -153,37 +152,14 @@ async def cmd_eval(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-PLATFORM_SETUP_HINT = (
-    "No chat platform token is set. Set TELEGRAM_BOT_TOKEN (and install the telegram extra: "
-    "pip install 'briefbot[telegram]') to run the Telegram bot, or try the console bot with "
-    "`briefbot chat`, which needs no token."
-)
-
-
 async def cmd_run(app: App, args: argparse.Namespace) -> int:
-    """Run the chat adapters whose tokens are set until SIGINT/SIGTERM, then close cleanly."""
-    token = app.settings.telegram_bot_token
-    if args.platform not in (None, "telegram") or token is None:
-        err.print(PLATFORM_SETUP_HINT if token is None else f"unknown platform: {args.platform}")
-        return 2
+    """Run the chat adapters whose tokens are set until SIGINT/SIGTERM (see bot.runner)."""
     try:
-        from bot.adapters.telegram import TelegramAdapter
-    except ImportError:
-        err.print("The telegram extra is not installed: pip install 'briefbot[telegram]'")
+        adapters = build_adapters(app, args.platform)
+    except RunError as exc:
+        err.print(str(exc), markup=False)
         return 2
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    adapter = TelegramAdapter(app.core, token.get_secret_value())
-    try:
-        await adapter.start()
-        err.print("Telegram bot running; Ctrl-C to stop.")
-        await stop.wait()
-    finally:
-        await adapter.aclose()
-        err.print("stopped cleanly")
-    return 0
+    return await serve(adapters, say=lambda line: err.print(line, markup=False))
 
 
 COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {

@@ -105,6 +105,19 @@ class HttpSettings(Section):
     port: int = Field(default=8080, ge=0, le=65535, description="Port (0 picks a free one).")
 
 
+class DiscordSettings(Section):
+    guild_id: int | None = Field(
+        default=None,
+        description="Sync the slash commands to this server only (instant; for development). "
+        "Unset: sync them globally.",
+    )
+    message_content_intent: bool = Field(
+        default=False,
+        description="Ask for the privileged message-content intent (enable it in the developer "
+        "portal too). Not needed for slash commands, mentions, replies that ping, or DMs.",
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of the bot; `config.example.toml` documents the same tree."""
 
@@ -119,6 +132,7 @@ class Settings(BaseSettings):
         default_factory=SemanticSettings, description="Semantic (hybrid) search."
     )
     http: HttpSettings = Field(default_factory=HttpSettings, description="Health and metrics.")
+    discord: DiscordSettings = Field(default_factory=DiscordSettings, description="Discord.")
     telegram_bot_token: SecretStr | None = Field(
         default=None, exclude=True, description="From TELEGRAM_BOT_TOKEN only."
     )

@@ -85,6 +85,7 @@ def test_eval_meets_the_foundation_bar(db, capsys):
 
 def test_run_without_a_token_says_what_to_set(db, capsys, monkeypatch):
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("DISCORD_BOT_TOKEN", raising=False)
     assert main(["run", *db]) == 2
     err = capsys.readouterr().err
     assert "TELEGRAM_BOT_TOKEN" in err

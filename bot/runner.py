@@ -1,0 +1,139 @@
+"""`briefbot run`: every chat adapter whose token is set, in one asyncio process, one shared core.
+
+Adapters start in order (Telegram, then Discord) and close in reverse, all within
+`SHUTDOWN_SECONDS`, once SIGINT or SIGTERM arrives. An adapter that fails to start stops the
+run: the ones already started are closed and the exit code is 1. Which adapters to build is
+decided from the settings alone (tokens come from the environment), so a missing token or
+extra is a one-line `RunError` the CLI prints, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from bot.app import App
+
+log = logging.getLogger(__name__)
+
+PLATFORMS = ("telegram", "discord")
+TOKEN_VARIABLES = {"telegram": "TELEGRAM_BOT_TOKEN", "discord": "DISCORD_BOT_TOKEN"}
+SHUTDOWN_SECONDS = 10.0
+SETUP_HINT = (
+    "No chat platform token is set. Set TELEGRAM_BOT_TOKEN (pip install 'briefbot[telegram]') "
+    "to run the Telegram bot and/or DISCORD_BOT_TOKEN (pip install 'briefbot[discord]') to run "
+    "the Discord bot, or try the console bot with `briefbot chat`, which needs no token."
+)
+
+
+class Adapter(Protocol):
+    async def start(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+class RunError(Exception):
+    """Nothing to run (no token, extra not installed); str() is one line for the user."""
+
+
+def build_adapters(app: App, only: str | None = None) -> list[tuple[str, Adapter]]:
+    """(platform, adapter) for every platform with a token, or just `only`."""
+    settings = app.settings
+    tokens = {"telegram": settings.telegram_bot_token, "discord": settings.discord_bot_token}
+    if only is not None and only not in PLATFORMS:
+        raise RunError(f"unknown platform: {only} (choose from {', '.join(PLATFORMS)})")
+    if only is not None and tokens[only] is None:
+        raise RunError(
+            f"{TOKEN_VARIABLES[only]} is not set, so the {only} bot cannot run. "
+            f"Set it (pip install 'briefbot[{only}]'), or try `briefbot chat`, "
+            "which needs no token."
+        )
+    chosen = [p for p in ([only] if only else PLATFORMS) if tokens[p] is not None]
+    if not chosen:
+        raise RunError(SETUP_HINT)
+    adapters: list[tuple[str, Adapter]] = []
+    for platform in chosen:
+        token = tokens[platform]
+        assert token is not None
+        adapters.append((platform, _adapter(app, platform, token.get_secret_value())))
+    return adapters
+
+
+def _adapter(app: App, platform: str, token: str) -> Adapter:
+    try:
+        if platform == "telegram":
+            from bot.adapters.telegram import TelegramAdapter
+
+            return TelegramAdapter(app.core, token)
+        from bot.adapters.discord import DiscordAdapter
+    except ImportError:
+        raise RunError(
+            f"The {platform} extra is not installed: pip install 'briefbot[{platform}]'"
+        ) from None
+    discord = app.settings.discord
+    return DiscordAdapter(
+        app.core,
+        token,
+        guild_id=discord.guild_id,
+        message_content_intent=discord.message_content_intent,
+    )
+
+
+async def serve(
+    adapters: Sequence[tuple[str, Adapter]],
+    *,
+    say: Callable[[str], None] = log.warning,
+    shutdown_seconds: float = SHUTDOWN_SECONDS,
+) -> int:
+    """Start the adapters, wait for SIGINT/SIGTERM, close them in reverse. The exit code."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl-C still works
+            loop.add_signal_handler(signum, stop.set)
+            handled.append(signum)
+    opened: list[tuple[str, Adapter]] = []
+    code = 0
+    try:
+        for name, adapter in adapters:
+            opened.append((name, adapter))
+            try:
+                await adapter.start()
+            except Exception as err:
+                log.error("the %s bot failed to start: %s", name, type(err).__name__)
+                say(f"The {name} bot could not start ({type(err).__name__}); stopping.")
+                code = 1
+                break
+            say(f"The {name} bot is running.")
+        else:
+            say("Running; Ctrl-C to stop.")
+            await stop.wait()
+    finally:
+        for signum in handled:
+            loop.remove_signal_handler(signum)
+        closed = await _close_all(opened[::-1], shutdown_seconds, say)
+    return code if closed else 1
+
+
+async def _close_all(
+    adapters: Sequence[tuple[str, Adapter]], seconds: float, say: Callable[[str], None]
+) -> bool:
+    clean = True
+    try:
+        async with asyncio.timeout(seconds):
+            for name, adapter in adapters:
+                try:
+                    await adapter.aclose()
+                    say(f"The {name} bot stopped.")
+                except Exception:
+                    log.exception("the %s bot did not close cleanly", name)
+                    clean = False
+    except TimeoutError:
+        say(f"Shutdown took longer than {seconds:.0f} s; exiting anyway.")
+        return False
+    return clean

@@ -1,0 +1,98 @@
+"""`briefbot run`: both adapters in one process on one core, stopped by a real SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+
+import pytest
+from fakes.discord_api import FakeDiscord, discord_base_url
+from fakes.telegram_api import running_fake_telegram
+from pydantic import SecretStr
+
+from bot.adapters.discord import DiscordAdapter
+from bot.adapters.telegram import TelegramAdapter
+from bot.app import App
+from bot.cli import main
+from bot.runner import RunError, build_adapters, serve
+
+TIMEOUT = 5.0
+
+
+class Lines:
+    """What `serve` says, awaitable line by line."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def __call__(self, line: str) -> None:
+        self.lines.append(line)
+        self._queue.put_nowait(line)
+
+    async def until(self, wanted: str) -> None:
+        async with asyncio.timeout(TIMEOUT):
+            while await self._queue.get() != wanted:
+                pass
+
+
+async def test_both_bots_run_in_one_process_until_sigterm(app: App) -> None:
+    said = Lines()
+    async with running_fake_telegram() as tg, FakeDiscord() as dc:
+        with discord_base_url(dc.base_url):
+            adapters = [
+                ("telegram", TelegramAdapter(app.core, tg.TOKEN, tg.base_url, tg.base_file_url)),
+                ("discord", DiscordAdapter(app.core, dc.TOKEN, guild_ready_timeout=0.01)),
+            ]
+            run = asyncio.create_task(serve(adapters, say=said))
+            await said.until("Running; Ctrl-C to stop.")
+            tg.send_text(5, "what does Kim want?")
+            dc.user_message("what does Kim want?", guild=False)
+            [on_telegram] = await tg.wait_for_sent(chat_id=5, timeout=TIMEOUT)
+            [on_discord] = await dc.wait_for_message(timeout=TIMEOUT)
+
+            os.kill(os.getpid(), signal.SIGTERM)
+            code = await asyncio.wait_for(run, TIMEOUT * 2)
+
+    assert code == 0
+    assert "“" in on_telegram["text"]
+    assert "“" in on_discord["embeds"][0]["description"]
+    assert said.lines[-2:] == ["The discord bot stopped.", "The telegram bot stopped."]
+    assert not dc.gateway.connected
+
+
+async def test_a_bot_that_cannot_start_stops_the_run_and_the_others_close(app: App) -> None:
+    said = Lines()
+    async with running_fake_telegram() as tg, FakeDiscord() as dc:
+        with discord_base_url(dc.base_url):
+            adapters = [
+                ("telegram", TelegramAdapter(app.core, tg.TOKEN, tg.base_url, tg.base_file_url)),
+                ("discord", DiscordAdapter(app.core, "not-the-token", guild_ready_timeout=0.01)),
+            ]
+            code = await asyncio.wait_for(serve(adapters, say=said), TIMEOUT * 2)
+
+    assert code == 1
+    assert "The discord bot could not start (LoginFailure); stopping." in said.lines
+    assert said.lines[-2:] == ["The discord bot stopped.", "The telegram bot stopped."]
+
+
+def test_adapters_are_built_for_the_tokens_that_are_set(app: App) -> None:
+    settings = app.settings.model_copy(update={"discord_bot_token": SecretStr("x")})
+    only_discord = dataclasses.replace(app, settings=settings)
+
+    [(name, adapter)] = build_adapters(only_discord)
+
+    assert name == "discord"
+    assert isinstance(adapter, DiscordAdapter)
+    with pytest.raises(RunError, match="TELEGRAM_BOT_TOKEN is not set"):
+        build_adapters(only_discord, "telegram")
+
+
+def test_run_discord_without_its_token_says_what_to_set(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("DISCORD_BOT_TOKEN", raising=False)
+    assert main(["run", "discord", "--db", str(tmp_path / "r.sqlite3")]) == 2
+    err = capsys.readouterr().err
+    assert "DISCORD_BOT_TOKEN" in err
+    assert "briefbot chat" in err
