@@ -11,8 +11,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.chat_store import ChatStore
 from bot.config import Settings
 from bot.core.core import Core
+from bot.core.guard import Guard
 from knowledge.library import Library, load_story
 from knowledge.query import QueryParser
 from knowledge.store import Store
@@ -41,7 +43,19 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
         if settings.store.source_dirs:
             await library.ingest(settings.store.source_dirs)
         story = load_story()
-        core = Core(library, story=story.name, examples=story.examples)
+        access = settings.access
+        guard = Guard(
+            {p: {str(c) for c in chats} for p, chats in access.allowed_chats.items()},
+            limit=access.rate_limit,
+            window=access.rate_window_seconds,
+        )
+        core = Core(
+            library,
+            story=story.name,
+            examples=story.examples,
+            chats=ChatStore(store),
+            guard=guard,
+        )
         yield App(settings, store, library, core)
     finally:
         await store.aclose()

@@ -85,6 +85,11 @@ class Store:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        """The read-only connection, for store modules kept outside this file (read only)."""
+        return self._reader
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """The one way to write: serialised, BEGIN IMMEDIATE, committed or rolled back whole."""
