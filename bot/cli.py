@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", parents=[common], help="score against an eval set")
     evaluate.add_argument("file", nargs="?", type=Path, help="JSON Lines eval set")
     evaluate.add_argument("--k", type=int, default=5, help="passages considered per question")
+    stats = commands.add_parser(
+        "stats", parents=[common], help="questions, abstentions, votes and coverage gaps"
+    )
+    stats.add_argument("--days", type=float, default=7.0, help="period, in days (default 7)")
     run = commands.add_parser("run", parents=[common], help="run the chat bot (token from env)")
     run.add_argument("platform", nargs="?", choices=["telegram"], help="only this platform")
     return parser

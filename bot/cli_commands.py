@@ -13,9 +13,11 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from bot.adapters.console import ConsoleChat
 from bot.app import App
+from bot.chat_store import ChatStore
 from bot.core.model import Message
 from bot.render.text import render_text
 from knowledge.answer import Answer
@@ -179,6 +181,35 @@ async def cmd_eval(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_stats(app: App, args: argparse.Namespace) -> int:
+    """Usage and the coverage gaps (abstained on or voted down), so a team knows what to add."""
+    if args.days <= 0:
+        err.print("--days must be more than 0")
+        return 2
+    stats = await ChatStore(app.store).stats(args.days)
+    period = f"the last {args.days:g} day{'s' if args.days != 1 else ''}"
+    usage = Table("platform", "questions", "abstained", "abstention rate", "👍", "👎")
+    usage.title = f"Questions in {period}"
+    for row in stats.platforms:
+        usage.add_row(
+            Text(row.platform),
+            str(row.questions),
+            str(row.abstained),
+            f"{row.abstention_rate:.0%}",
+            str(row.up),
+            str(row.down),
+        )
+    if not stats.platforms:
+        usage.add_row("—", "0", "0", "—", "0", "0")
+    out.print(usage)
+    gaps = Table("times", "abstained", "👎", "question")
+    gaps.title = "Coverage gaps: abstained on or voted down, most frequent first"
+    for gap in stats.gaps:
+        gaps.add_row(str(gap.times), str(gap.abstained), str(gap.down), Text(gap.question))
+    out.print(gaps if stats.gaps else "No coverage gaps in this period.")
+    return 0
+
+
 PLATFORM_SETUP_HINT = (
     "No chat platform token is set. Set TELEGRAM_BOT_TOKEN (and install the telegram extra: "
     "pip install 'briefbot[telegram]') to run the Telegram bot, or try the console bot with "
@@ -219,4 +250,5 @@ COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
     "sources": cmd_sources,
     "eval": cmd_eval,
     "run": cmd_run,
+    "stats": cmd_stats,
 }
