@@ -89,6 +89,13 @@ class AccessSettings(Section):
 
 
 class TelegramSettings(Section):
+    concurrent_updates: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description="Updates handled at once; different chats run in parallel, each chat's "
+        "messages still in order.",
+    )
     inline: bool = Field(
         default=False,
         description="Answer inline queries (@botname question in any chat); also enable "

@@ -14,6 +14,7 @@ from fakes.telegram_html import parse_html, utf16_len
 from bot.adapters import telegram as telegram_adapter
 from bot.adapters.telegram import COMMANDS, TelegramAdapter
 from bot.app import App
+from bot.config import TelegramSettings
 from bot.core.model import Bullet, Button, Citation, Reply, ReplyKind
 from bot.render.telegram_html import keyboard, render_html
 
@@ -29,7 +30,10 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 @pytest.fixture
 async def adapter(app: App, fake: FakeTelegram) -> AsyncIterator[TelegramAdapter]:
-    bot = TelegramAdapter(app.core, fake.TOKEN, fake.base_url, fake.base_file_url)
+    one_at_a_time = TelegramSettings(concurrent_updates=1)  # tests below rely on global order
+    bot = TelegramAdapter(
+        app.core, fake.TOKEN, fake.base_url, fake.base_file_url, settings=one_at_a_time
+    )
     await bot.start()
     try:
         yield bot

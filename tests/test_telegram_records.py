@@ -33,7 +33,8 @@ def make_adapter(app: App, fake: FakeTelegram, **options: object) -> TelegramAda
 
 @pytest.fixture
 async def adapter(app: App, fake: FakeTelegram) -> AsyncIterator[TelegramAdapter]:
-    bot = make_adapter(app, fake, settings=TelegramSettings(inline=True))
+    # one update at a time: several tests below order events across two chats
+    bot = make_adapter(app, fake, settings=TelegramSettings(inline=True, concurrent_updates=1))
     await bot.start()
     try:
         yield bot
@@ -171,6 +172,23 @@ async def test_an_empty_inline_query_gets_a_hint(fake: FakeTelegram) -> None:
 
     [result] = call.params["results"]
     assert "Type a question" in result["input_message_content"]["message_text"]
+
+
+async def test_concurrent_updates_keep_each_chats_order(app: App, fake: FakeTelegram) -> None:
+    bot = make_adapter(app, fake, settings=TelegramSettings(concurrent_updates=8))
+    await bot.start()
+    try:
+        questions = ["what does Kim want?", "/sources", "what does Putin want?", "/more", "/help"]
+        asked = {chat: [fake.send_text(chat, q)["message"] for q in questions] for chat in (5, 6)}
+        await fake.wait_for_sent(2 * len(questions))
+    finally:
+        await bot.aclose()
+
+    for chat, messages in asked.items():
+        order = [m["reply_to_message"]["message_id"] for m in fake.sent if m["chat"]["id"] == chat]
+        assert order == [m["message_id"] for m in messages]
+    more = next(m for m in fake.sent if m["chat"]["id"] == 5 and "More on" in m["text"])
+    assert more["text"].startswith("More on: what does Putin want?")
 
 
 def _free_port() -> int:

@@ -46,6 +46,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.adapters.telegram_order import PerChatUpdateProcessor
 from bot.config import TelegramSettings
 from bot.core.core import Core
 from bot.core.model import Message, Reply, ReplyKind
@@ -125,6 +126,10 @@ class TelegramAdapter:
             builder = builder.base_url(self._base_url)
         if self._base_file_url:
             builder = builder.base_file_url(self._base_file_url)
+        if settings.concurrent_updates > 1:
+            builder = builder.concurrent_updates(
+                PerChatUpdateProcessor(settings.concurrent_updates)
+            )
         app = builder.build()
         app.add_handler(TypeHandler(Update, self._skip_duplicates), group=-1)
         names = [name for name, _ in COMMANDS]
