@@ -11,7 +11,7 @@ import pytest
 from fakes.telegram_api import Call, FakeTelegram, running_fake_telegram
 from fakes.telegram_html import parse_html, utf16_len
 
-from bot.adapters import telegram as telegram_adapter
+from bot.adapters import telegram_send
 from bot.adapters.telegram import COMMANDS, TelegramAdapter
 from bot.app import App
 from bot.config import TelegramSettings
@@ -134,7 +134,7 @@ async def test_odd_input_gets_a_clean_reply(fake: FakeTelegram, text: str) -> No
 
 @pytest.fixture
 def _no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(telegram_adapter, "BACKOFF", 0.0)
+    monkeypatch.setattr(telegram_send, "BACKOFF", 0.0)
 
 
 @pytest.mark.usefixtures("adapter", "_no_backoff")

@@ -3,10 +3,12 @@
 It only translates. Who is addressed (private chat, command, mention, reply to the bot) is
 decided here; what to answer is the core's job; how it looks is `bot.render.telegram_html`.
 
-The Application is driven in phases (initialize, start, updater.start_polling) rather than
-`run_polling`, so it shares the caller's event loop with the rest of the app graph and is shut
-down by `aclose`. Updates are processed one at a time (PTB's default), so the order of answers
-in a chat is the order of the questions.
+The Application is driven in phases (initialize, start, then updater.start_polling or, with
+`telegram.webhook_url`, start_webhook, whose server refuses requests without the secret token)
+rather than `run_polling`, so it shares the caller's event loop with the rest of the app graph
+and is shut down by `aclose`. Different chats are answered in parallel, each chat's updates in
+order (`telegram_order`); sending and its retries live in `telegram_send`. Every update is
+first claimed in the store through the core, so one re-delivered after a restart is skipped.
 
 The token is a secret: it is never logged, and because it is part of every Bot API URL, the
 httpx request log (which prints URLs) is redacted while the adapter runs.
@@ -14,23 +16,16 @@ httpx request log (which prints URLs) is redacted while the adapter runs.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dtm
 import logging
 import re
 import traceback
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from telegram import Bot, BotCommand, LinkPreviewOptions, ReplyParameters, Update
+from telegram import Bot, BotCommand, Update
 from telegram import Message as TgMessage
-from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
     TelegramError,
 )
 from telegram.ext import (
@@ -47,14 +42,14 @@ from telegram.ext import (
 )
 
 from bot.adapters.telegram_order import PerChatUpdateProcessor
+from bot.adapters.telegram_send import TelegramSender
 from bot.config import TelegramSettings
 from bot.core.core import Core
-from bot.core.model import Message, Reply, ReplyKind
-from bot.render.telegram_html import keyboard, render_html, valid_action
+from bot.core.model import Message, ReplyKind
+from bot.render.telegram_html import valid_action
 from bot.render.telegram_inline import inline_results
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "What I know and how to ask"),
@@ -68,9 +63,6 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("settings", "Show this chat's digest settings"),
 )
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
-SEND_ATTEMPTS = 3
-MAX_RETRY_AFTER = 60.0  # seconds; a longer flood wait is logged and the message dropped
-BACKOFF = 0.5  # seconds before the first retry after a timeout or network error; doubles
 INLINE_CACHE_SECONDS = 300  # answers depend on the question only, so Telegram may cache them
 
 
@@ -112,6 +104,7 @@ class TelegramAdapter:
         self._webhook_secret = webhook_secret
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._redact = _Redact(token, webhook_secret or "")
+        self._send = TelegramSender(core)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -198,11 +191,11 @@ class TelegramAdapter:
                 return
         text = _strip_mention(message.text, bot.username)
         thread = _thread(message)
-        chat_id = await self._typing(bot, message.chat.id, thread)
+        chat_id = await self._send.typing(bot, message.chat.id, thread)
         if chat_id is None:
             return
         reply = await self._core.handle(self._message(message, text, chat_id=chat_id))
-        await self._send_reply(bot, chat_id, reply, message.message_id, thread)
+        await self._send.reply(bot, chat_id, reply, message.message_id, thread)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press; a TOAST reply (a vote's thanks) is shown as the press's notification."""
@@ -222,7 +215,7 @@ class TelegramAdapter:
             log.info("could not answer a callback query: %s", type(err).__name__)
         if isinstance(message, TgMessage) and reply is not None and not toast:
             thread = _thread(message)
-            await self._send_reply(context.bot, message.chat.id, reply, message.message_id, thread)
+            await self._send.reply(context.bot, message.chat.id, reply, message.message_id, thread)
 
     async def _on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.inline_query
@@ -250,7 +243,9 @@ class TelegramAdapter:
         if isinstance(update, Update) and update.effective_chat is not None:
             chat_id = update.effective_chat.id
             try:
-                await self._deliver(lambda chat: context.bot.send_message(chat, SORRY), chat_id)
+                await self._send.deliver(
+                    lambda chat: context.bot.send_message(chat, SORRY), chat_id
+                )
             except TelegramError as err:
                 log.warning("could not send an apology: %s", type(err).__name__)
 
@@ -285,94 +280,6 @@ class TelegramAdapter:
             is_private=message.chat.type == ChatType.PRIVATE,
         )
 
-    # -- sending ---------------------------------------------------------------------------
-    async def _typing(self, bot: Bot, chat_id: int, thread: int | None) -> int | None:
-        """Show "typing…"; returns the chat to answer in (a migrated group's new id), or None
-        when the bot is blocked there, so there is no point answering.
-
-        One attempt only: the indicator is cosmetic, and the answer has its own retries.
-        """
-        try:
-            await bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread)
-        except Forbidden as err:
-            log.info("chat %s is unreachable (%s); not answering", chat_id, err.message)
-            await self._core.chat_unreachable("telegram", str(chat_id), err.message)
-            return None
-        except ChatMigrated as err:
-            await self._core.chat_moved("telegram", str(chat_id), str(err.new_chat_id))
-            return err.new_chat_id
-        except TelegramError as err:
-            log.info("typing indicator failed: %s", type(err).__name__)
-        return chat_id
-
-    async def _send_reply(
-        self, bot: Bot, chat_id: int, reply: Reply, reply_to: int, thread: int | None
-    ) -> None:
-        """Send every chunk in order, the first as a reply, the buttons under the last."""
-        chunks = render_html(reply)
-        markup = keyboard(reply)
-        quote = ReplyParameters(reply_to, allow_sending_without_reply=True)
-        for index, chunk in enumerate(chunks):
-            here = {"reply_parameters": None if index else quote, "message_thread_id": thread}
-            if index == len(chunks) - 1:
-                here["reply_markup"] = markup
-
-            def send(chat: int, chunk: str = chunk, here: dict[str, Any] = here) -> Awaitable[Any]:
-                # after a group migration, the old message and topic don't exist in the new chat
-                options = here if chat == chat_id else {"reply_markup": here.get("reply_markup")}
-                return bot.send_message(
-                    chat,
-                    chunk,
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    **options,
-                )
-
-            if await self._deliver(send, chat_id) is None:
-                return
-
-    async def _deliver(
-        self,
-        call: Callable[[int], Awaitable[T]],
-        chat_id: int,
-        *,
-        attempts: int = SEND_ATTEMPTS,
-    ) -> T | None:
-        """Call the Bot API with bounded retries. None: the chat is unreachable, give up.
-
-        BadRequest is a NetworkError in PTB but is our mistake, so it is raised, never retried.
-        A timeout may hide a message that did arrive; a rare duplicate beats a lost answer.
-        """
-        migrated = False
-        for attempt in range(1, attempts + 1):
-            final = attempt == attempts
-            try:
-                return await call(chat_id)
-            except BadRequest:
-                raise
-            except ChatMigrated as err:
-                if migrated:
-                    raise
-                await self._core.chat_moved("telegram", str(chat_id), str(err.new_chat_id))
-                migrated, chat_id = True, err.new_chat_id
-                log.info("group migrated to a supergroup; sending there")
-            except Forbidden as err:
-                log.info("chat %s is unreachable (%s); not sending", chat_id, err.message)
-                await self._core.chat_unreachable("telegram", str(chat_id), err.message)
-                return None
-            except RetryAfter as err:
-                wait = _seconds(err.retry_after)
-                if final or wait > MAX_RETRY_AFTER:
-                    log.warning("flood control: retry after %.0fs; dropping", wait)
-                    return None
-                await asyncio.sleep(wait)
-            except NetworkError as err:  # includes TimedOut
-                if final:
-                    raise
-                log.info("network error (%s); retrying", type(err).__name__)
-                await asyncio.sleep(BACKOFF * 2 ** (attempt - 1))
-        return None
-
 
 def _thread(message: TgMessage) -> int | None:
     """The forum topic of a message; replies in ordinary groups carry no topic."""
@@ -385,8 +292,3 @@ def _mention_pattern(username: str) -> re.Pattern[str]:
 
 def _strip_mention(text: str, username: str) -> str:
     return " ".join(_mention_pattern(username).sub(" ", text).split())
-
-
-def _seconds(value: dtm.timedelta | float) -> float:
-    """RetryAfter.retry_after: a timedelta with PTB_TIMEDELTA=true, else (deprecated) seconds."""
-    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
