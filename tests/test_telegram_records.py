@@ -232,3 +232,15 @@ async def test_webhook_mode_without_a_secret_refuses_to_start(app: App, fake: Fa
     with pytest.raises(ValueError, match="secret"):
         await bot.start()
     await bot.aclose()
+
+
+def test_the_adapter_is_built_from_settings(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:abc")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    monkeypatch.setenv("BRIEFBOT_TELEGRAM__WEBHOOK_URL", "https://example.org/hook")
+    settings = load_settings(None)
+
+    bot = TelegramAdapter.from_settings(app.core, settings)
+
+    assert (bot._token, bot._webhook_secret) == ("1:abc", SECRET)
+    assert bot._settings.webhook_url == "https://example.org/hook"

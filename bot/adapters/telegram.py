@@ -43,7 +43,7 @@ from telegram.ext import (
 
 from bot.adapters.telegram_order import PerChatUpdateProcessor
 from bot.adapters.telegram_send import TelegramSender
-from bot.config import TelegramSettings
+from bot.config import Settings, TelegramSettings
 from bot.core.core import Core
 from bot.core.model import Message, ReplyKind
 from bot.render.telegram_html import valid_action
@@ -105,6 +105,20 @@ class TelegramAdapter:
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._redact = _Redact(token, webhook_secret or "")
         self._send = TelegramSender(core)
+
+    @classmethod
+    def from_settings(cls, core: Core, settings: Settings) -> TelegramAdapter:
+        """The adapter `briefbot run` wants: token, webhook secret and [telegram] from config."""
+        token = settings.telegram_bot_token
+        if token is None:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        secret = settings.telegram_webhook_secret
+        return cls(
+            core,
+            token.get_secret_value(),
+            settings=settings.telegram,
+            webhook_secret=secret.get_secret_value() if secret else None,
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
