@@ -11,8 +11,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.chat_store import ChatStore
 from bot.config import Settings
 from bot.core.core import Core
+from bot.core.guard import Guard
 from bot.observability.health import HealthRegistry
 from bot.observability.metrics import Metrics
 from bot.semantic import choose_embedder
@@ -50,7 +52,20 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
         metrics = Metrics()
         health = HealthRegistry()
         health.register("database", store.ping)
-        core = Core(library, story=story.name, examples=story.examples, metrics=metrics)
+        access = settings.access
+        guard = Guard(
+            {p: {str(c) for c in chats} for p, chats in access.allowed_chats.items()},
+            limit=access.rate_limit,
+            window=access.rate_window_seconds,
+        )
+        core = Core(
+            library,
+            story=story.name,
+            examples=story.examples,
+            chats=ChatStore(store),
+            guard=guard,
+            metrics=metrics,
+        )
         yield App(settings, store, library, core, metrics, health)
     finally:
         await store.aclose()

@@ -58,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument("--port", type=int, help="port, 0 for a free one (default: http.port)")
     run = commands.add_parser("run", parents=[common], help="run the chat bots (tokens from env)")
     run.add_argument("platform", nargs="?", choices=PLATFORMS, help="only this platform")
+    stats = commands.add_parser(
+        "stats", parents=[common], help="questions, abstentions, votes and coverage gaps"
+    )
+    stats.add_argument("--days", type=float, default=7.0, help="period, in days (default 7)")
     return parser
 
 

@@ -11,9 +11,11 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from bot.adapters.console import ConsoleChat
 from bot.app import App
+from bot.chat_store import ChatStore
 from bot.core.model import Message
 from bot.core.why import explain_lines
 from bot.eval_table import eval_table, summary_table
@@ -152,6 +154,35 @@ async def cmd_eval(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_stats(app: App, args: argparse.Namespace) -> int:
+    """Usage and the coverage gaps (abstained on or voted down), so a team knows what to add."""
+    if args.days <= 0:
+        err.print("--days must be more than 0")
+        return 2
+    stats = await ChatStore(app.store).stats(args.days)
+    period = f"the last {args.days:g} day{'s' if args.days != 1 else ''}"
+    usage = Table("platform", "questions", "abstained", "abstention rate", "👍", "👎")
+    usage.title = f"Questions in {period}"
+    for row in stats.platforms:
+        usage.add_row(
+            Text(row.platform),
+            str(row.questions),
+            str(row.abstained),
+            f"{row.abstention_rate:.0%}",
+            str(row.up),
+            str(row.down),
+        )
+    if not stats.platforms:
+        usage.add_row("—", "0", "0", "—", "0", "0")
+    out.print(usage)
+    gaps = Table("times", "abstained", "👎", "question")
+    gaps.title = "Coverage gaps: abstained on or voted down, most frequent first"
+    for gap in stats.gaps:
+        gaps.add_row(str(gap.times), str(gap.abstained), str(gap.down), Text(gap.question))
+    out.print(gaps if stats.gaps else "No coverage gaps in this period.")
+    return 0
+
+
 async def cmd_run(app: App, args: argparse.Namespace) -> int:
     """Run the chat adapters whose tokens are set until SIGINT/SIGTERM (see bot.runner)."""
     try:
@@ -170,4 +201,5 @@ COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
     "eval": cmd_eval,
     "run": cmd_run,
     "serve-health": cmd_serve_health,
+    "stats": cmd_stats,
 }

@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,7 +22,9 @@ from pydantic_settings import (
 )
 
 DEFAULT_CONFIG_NAME = "briefbot.toml"
-SECRET_KEYS = frozenset({"telegram_bot_token", "discord_bot_token", "token"})
+SECRET_KEYS = frozenset(
+    {"telegram_bot_token", "discord_bot_token", "token", "secret_token", "webhook_secret"}
+)
 
 
 class ConfigError(Exception):
@@ -118,6 +120,49 @@ class DiscordSettings(Section):
     )
 
 
+class AccessSettings(Section):
+    allowed_chats: dict[str, list[int | str]] = Field(
+        default_factory=dict,
+        description="Per platform, the only chat ids the bot answers in (others get a polite "
+        "refusal); a platform not listed is open to every chat.",
+    )
+    rate_limit: int = Field(
+        default=20, ge=0, description="Questions one user may ask per window (0 = no limit)."
+    )
+    rate_window_seconds: float = Field(
+        default=60.0, gt=0, description="Length of the rate-limit window, in seconds."
+    )
+
+
+class TelegramSettings(Section):
+    concurrent_updates: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description="Updates handled at once; different chats run in parallel, each chat's "
+        "messages still in order.",
+    )
+    inline: bool = Field(
+        default=False,
+        description="Answer inline queries (@botname question in any chat); also enable "
+        "inline mode with @BotFather.",
+    )
+    webhook_url: str = Field(
+        default="",
+        description="Public HTTPS URL Telegram posts updates to; empty = long polling. "
+        "Needs TELEGRAM_WEBHOOK_SECRET.",
+    )
+    webhook_listen: str = Field(
+        default="127.0.0.1", description="Address the webhook server listens on."
+    )
+    webhook_port: int = Field(
+        default=8443, ge=0, le=65535, description="Port the webhook server listens on."
+    )
+    webhook_path: str = Field(
+        default="telegram", description="Path the webhook server accepts updates on."
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of the bot; `config.example.toml` documents the same tree."""
 
@@ -133,12 +178,26 @@ class Settings(BaseSettings):
     )
     http: HttpSettings = Field(default_factory=HttpSettings, description="Health and metrics.")
     discord: DiscordSettings = Field(default_factory=DiscordSettings, description="Discord.")
+    access: AccessSettings = Field(default_factory=AccessSettings, description="Access.")
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings, description="Telegram.")
     telegram_bot_token: SecretStr | None = Field(
         default=None, exclude=True, description="From TELEGRAM_BOT_TOKEN only."
     )
     discord_bot_token: SecretStr | None = Field(
         default=None, exclude=True, description="From DISCORD_BOT_TOKEN only."
     )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, exclude=True, description="From TELEGRAM_WEBHOOK_SECRET only."
+    )
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Settings:
+        if self.telegram.webhook_url and self.telegram_webhook_secret is None:
+            raise ValueError(
+                "telegram.webhook_url needs TELEGRAM_WEBHOOK_SECRET in the environment "
+                "(Telegram sends it with every update; the bot refuses requests without it)"
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -167,6 +226,7 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     tokens = {
         "telegram_bot_token": os.environ.get("TELEGRAM_BOT_TOKEN") or None,
         "discord_bot_token": os.environ.get("DISCORD_BOT_TOKEN") or None,
+        "telegram_webhook_secret": os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
     }
     try:
         return cls(**tokens, **overrides)

@@ -68,7 +68,7 @@ def _adapter(app: App, platform: str, token: str) -> Adapter:
         if platform == "telegram":
             from bot.adapters.telegram import TelegramAdapter
 
-            return TelegramAdapter(app.core, token)
+            return TelegramAdapter.from_settings(app.core, app.settings)
         from bot.adapters.discord import DiscordAdapter
     except ImportError:
         raise RunError(

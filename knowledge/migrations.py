@@ -81,6 +81,52 @@ async def m002_chat_state(db: aiosqlite.Connection) -> None:
     )
 
 
+async def m003_questions_votes_chats(db: aiosqlite.Connection) -> None:
+    """The question log and its votes (feedback, `briefbot stats`), the updates already handled
+    (deduplication across restarts) and each chat's reachability (blocked, migrated)."""
+    await _run(
+        db,
+        """
+        CREATE TABLE questions (
+            id INTEGER PRIMARY KEY,
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            question TEXT NOT NULL,
+            abstained INTEGER NOT NULL,
+            latency_ms REAL NOT NULL,
+            asked_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX questions_asked ON questions(asked_at)",
+        "CREATE INDEX questions_chat ON questions(platform, chat_id)",
+        """
+        CREATE TABLE votes (
+            question_id INTEGER NOT NULL REFERENCES questions(id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL,
+            vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+            voted_at TEXT NOT NULL,
+            PRIMARY KEY (question_id, user_id)
+        )""",
+        """
+        CREATE TABLE processed_updates (
+            platform TEXT NOT NULL,
+            update_key TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (platform, update_key)
+        )""",
+        "CREATE INDEX processed_updates_seen ON processed_updates(seen_at)",
+        """
+        CREATE TABLE chats (
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            reason TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, chat_id)
+        )""",
+    )
+
+
 async def m005_embeddings(db: aiosqlite.Connection) -> None:
     """Passage vectors by (model, hash of the passage text): see knowledge/vectors.py."""
     await _run(
@@ -99,6 +145,7 @@ async def m005_embeddings(db: aiosqlite.Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     m001_sources_and_passages,
     m002_chat_state,
+    m003_questions_votes_chats,
     m005_embeddings,
 )
 

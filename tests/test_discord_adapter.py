@@ -15,6 +15,7 @@ from fakes.discord_api import FakeDiscord, discord_base_url
 
 from bot.adapters.discord import DiscordAdapter
 from bot.app import App
+from bot.core.feedback import VOTE_EXPIRED
 from bot.core.model import Reply
 
 TIMEOUT = 5.0
@@ -113,7 +114,9 @@ async def test_a_mention_gets_a_cited_embed_and_chatter_is_ignored(fake: FakeDis
     [sources] = card["fields"]
     assert sources["name"] == "Sources"
     assert sources["value"].startswith("[1] “")
-    assert custom_ids(answer) == [MORE]
+    ids = custom_ids(answer)
+    assert ids[0] == MORE
+    assert [i.rsplit(":", 1)[0] for i in ids[1:]] == ["briefbot:vote:up", "briefbot:vote:down"]
     assert answer["channel_id"] == FakeDiscord.CHANNEL_ID
     assert pings_nobody(answer)
     assert len(fake.messages) == 1  # the chatter got nothing
@@ -250,7 +253,7 @@ async def test_buttons_work_after_a_restart(app: App, fake: FakeDiscord) -> None
 
     assert embed(more)["title"] == "More on: what does Kim want?"
     assert embed(more)["description"] != embed(answer)["description"]
-    assert expired["content"] == "That button has expired. Ask the question again."  # core said
+    assert expired["content"] == VOTE_EXPIRED  # the core's word, shown only to the presser
 
 
 @pytest.mark.usefixtures("adapter")

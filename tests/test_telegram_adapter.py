@@ -11,9 +11,10 @@ import pytest
 from fakes.telegram_api import Call, FakeTelegram, running_fake_telegram
 from fakes.telegram_html import parse_html, utf16_len
 
-from bot.adapters import telegram as telegram_adapter
-from bot.adapters.telegram import COMMANDS, TelegramAdapter, UpdateDeduper
+from bot.adapters import telegram_send
+from bot.adapters.telegram import COMMANDS, TelegramAdapter
 from bot.app import App
+from bot.config import TelegramSettings
 from bot.core.model import Bullet, Button, Citation, Reply, ReplyKind
 from bot.render.telegram_html import keyboard, render_html
 
@@ -29,7 +30,10 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 @pytest.fixture
 async def adapter(app: App, fake: FakeTelegram) -> AsyncIterator[TelegramAdapter]:
-    bot = TelegramAdapter(app.core, fake.TOKEN, fake.base_url, fake.base_file_url)
+    one_at_a_time = TelegramSettings(concurrent_updates=1)  # tests below rely on global order
+    bot = TelegramAdapter(
+        app.core, fake.TOKEN, fake.base_url, fake.base_file_url, settings=one_at_a_time
+    )
     await bot.start()
     try:
         yield bot
@@ -102,8 +106,9 @@ async def test_a_reply_to_the_bot_in_a_group_is_answered(fake: FakeTelegram) -> 
 @pytest.mark.usefixtures("adapter")
 async def test_the_more_button_gives_further_passages(fake: FakeTelegram) -> None:
     answer = await ask(fake, 5, "what does Kim want?")
-    [[button]] = answer["reply_markup"]["inline_keyboard"]
+    [[button, up, down]] = answer["reply_markup"]["inline_keyboard"]
     assert button["callback_data"] == "more"
+    assert (up["text"], down["text"]) == ("👍", "👎")
 
     fake.press_button(5, answer, button["callback_data"])
     more = await fake.wait_for_call("sendMessage", lambda c: "More on" in c.params["text"])
@@ -129,7 +134,7 @@ async def test_odd_input_gets_a_clean_reply(fake: FakeTelegram, text: str) -> No
 
 @pytest.fixture
 def _no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(telegram_adapter, "BACKOFF", 0.0)
+    monkeypatch.setattr(telegram_send, "BACKOFF", 0.0)
 
 
 @pytest.mark.usefixtures("adapter", "_no_backoff")
@@ -274,9 +279,3 @@ def test_keyboard_carries_only_known_actions() -> None:
     assert markup is not None
     assert [b.callback_data for row in markup.inline_keyboard for b in row] == ["more"]
     assert keyboard(Reply()) is None
-
-
-def test_update_ids_are_handled_once_within_a_bounded_window() -> None:
-    dedupe = UpdateDeduper(size=2)
-
-    assert [dedupe.first_time(i) for i in (1, 2, 1, 3, 1)] == [True, True, False, True, True]

@@ -25,7 +25,7 @@ from typing import Any
 
 from bot.adapters.discord_ui import ActionButton, command_tree, view_for
 from bot.core.core import Core
-from bot.core.model import Message, Reply
+from bot.core.model import Message, Reply, ReplyKind
 from bot.render.discord_embed import Page, render_pages
 
 with warnings.catch_warnings():  # discord.py imports the deprecated stdlib audioop (voice)
@@ -258,13 +258,17 @@ class DiscordAdapter:
         return True
 
     async def _follow_up(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
+        """Follow-ups to an interaction; a TOAST (a vote's thanks) only the presser sees."""
         pages = render_pages(reply)
         view = view_for(reply)
+        ephemeral = reply.kind is ReplyKind.TOAST
         for index, page in enumerate(pages):
             options = _options(page)
             if index == len(pages) - 1 and view is not None:
                 options["view"] = view
-            await interaction.followup.send(allowed_mentions=NO_MENTIONS, wait=True, **options)
+            await interaction.followup.send(
+                allowed_mentions=NO_MENTIONS, wait=True, ephemeral=ephemeral, **options
+            )
 
     async def _refused(self, channel: Any, chat_id: str, err: discord.Forbidden) -> None:
         if err.code == CANNOT_DM or isinstance(channel, discord.DMChannel):

@@ -3,10 +3,12 @@
 It only translates. Who is addressed (private chat, command, mention, reply to the bot) is
 decided here; what to answer is the core's job; how it looks is `bot.render.telegram_html`.
 
-The Application is driven in phases (initialize, start, updater.start_polling) rather than
-`run_polling`, so it shares the caller's event loop with the rest of the app graph and is shut
-down by `aclose`. Updates are processed one at a time (PTB's default), so the order of answers
-in a chat is the order of the questions.
+The Application is driven in phases (initialize, start, then updater.start_polling or, with
+`telegram.webhook_url`, start_webhook, whose server refuses requests without the secret token)
+rather than `run_polling`, so it shares the caller's event loop with the rest of the app graph
+and is shut down by `aclose`. Different chats are answered in parallel, each chat's updates in
+order (`telegram_order`); sending and its retries live in `telegram_send`. Every update is
+first claimed in the store through the core, so one re-delivered after a restart is skipped.
 
 The token is a secret: it is never logged, and because it is part of every Bot API URL, the
 httpx request log (which prints URLs) is redacted while the adapter runs.
@@ -14,24 +16,16 @@ httpx request log (which prints URLs) is redacted while the adapter runs.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dtm
 import logging
 import re
 import traceback
-from collections import deque
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from telegram import Bot, BotCommand, LinkPreviewOptions, ReplyParameters, Update
+from telegram import Bot, BotCommand, Update
 from telegram import Message as TgMessage
-from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
     TelegramError,
 )
 from telegram.ext import (
@@ -41,17 +35,21 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
+from bot.adapters.telegram_order import PerChatUpdateProcessor
+from bot.adapters.telegram_send import TelegramSender
+from bot.config import Settings, TelegramSettings
 from bot.core.core import Core
-from bot.core.model import Message, Reply
-from bot.render.telegram_html import keyboard, render_html, valid_action
+from bot.core.model import Message, ReplyKind
+from bot.render.telegram_html import valid_action
+from bot.render.telegram_inline import inline_results
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "What I know and how to ask"),
@@ -65,44 +63,22 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("settings", "Show this chat's digest settings"),
 )
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
-SEND_ATTEMPTS = 3
-MAX_RETRY_AFTER = 60.0  # seconds; a longer flood wait is logged and the message dropped
-BACKOFF = 0.5  # seconds before the first retry after a timeout or network error; doubles
-
-
-class UpdateDeduper:
-    """Remembers the last `size` update ids, so an update Telegram re-sends is handled once.
-
-    In memory only: a restart forgets it, so an update re-delivered across a restart is
-    answered again. Keeping the ids in the store (shared by several copies) is future work.
-    """
-
-    def __init__(self, size: int = 1024) -> None:
-        self._order: deque[int] = deque()
-        self._seen: set[int] = set()
-        self._size = size
-
-    def first_time(self, update_id: int) -> bool:
-        if update_id in self._seen:
-            return False
-        self._seen.add(update_id)
-        self._order.append(update_id)
-        if len(self._order) > self._size:
-            self._seen.discard(self._order.popleft())
-        return True
+INLINE_CACHE_SECONDS = 300  # answers depend on the question only, so Telegram may cache them
 
 
 class _Redact(logging.Filter):
-    """Replaces the token in log records (httpx logs every request URL, token included)."""
+    """Replaces secrets in log records (httpx logs every request URL, token included)."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, *secrets: str) -> None:
         super().__init__()
-        self._secret = secret
+        self._secrets = [s for s in secrets if s]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self._secret in message:
-            record.msg, record.args = message.replace(self._secret, "<token>"), ()
+        message = original = record.getMessage()
+        for secret in self._secrets:
+            message = message.replace(secret, "<secret>")
+        if message != original:
+            record.msg, record.args = message, ()
         return True
 
 
@@ -115,31 +91,64 @@ class TelegramAdapter:
         token: str,
         base_url: str | None = None,
         base_file_url: str | None = None,
+        *,
+        settings: TelegramSettings | None = None,
+        webhook_secret: str | None = None,
     ) -> None:
+        """`settings` turns on inline mode and webhook mode (which needs `webhook_secret`)."""
         self._core = core
         self._token = token
         self._base_url = base_url
         self._base_file_url = base_file_url
+        self._settings = settings or TelegramSettings()
+        self._webhook_secret = webhook_secret
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
-        self._dedupe = UpdateDeduper()
-        self._redact = _Redact(token)
+        self._redact = _Redact(token, webhook_secret or "")
+        self._send = TelegramSender(core)
+
+    @classmethod
+    def from_settings(cls, core: Core, settings: Settings) -> TelegramAdapter:
+        """The adapter `briefbot run` wants: token, webhook secret and [telegram] from config."""
+        token = settings.telegram_bot_token
+        if token is None:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        secret = settings.telegram_webhook_secret
+        return cls(
+            core,
+            token.get_secret_value(),
+            settings=settings.telegram,
+            webhook_secret=secret.get_secret_value() if secret else None,
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
-        """Connect (getMe), publish the command menu, and start polling in this event loop."""
+        """Connect (getMe), publish the command menu, and start polling (or the webhook
+        server) in this event loop."""
+        settings = self._settings
+        if settings.webhook_url and not self._webhook_secret:
+            raise ValueError("webhook mode needs a secret token (TELEGRAM_WEBHOOK_SECRET)")
         logging.getLogger("httpx").addFilter(self._redact)
         builder = ApplicationBuilder().token(self._token)
         if self._base_url:
             builder = builder.base_url(self._base_url)
         if self._base_file_url:
             builder = builder.base_file_url(self._base_file_url)
+        if settings.concurrent_updates > 1:
+            builder = builder.concurrent_updates(
+                PerChatUpdateProcessor(settings.concurrent_updates)
+            )
         app = builder.build()
         app.add_handler(TypeHandler(Update, self._skip_duplicates), group=-1)
         names = [name for name, _ in COMMANDS]
         app.add_handler(CommandHandler(names, self._on_text, filters.UpdateType.MESSAGE))
         text = filters.UpdateType.MESSAGE & filters.TEXT
         app.add_handler(MessageHandler(text, self._on_text))
+        app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         app.add_handler(CallbackQueryHandler(self._on_button))
+        allowed = ["message", "callback_query"]
+        if settings.inline:
+            app.add_handler(InlineQueryHandler(self._on_inline))
+            allowed.append("inline_query")
         app.add_error_handler(self._on_error)
         self._app = app
         await app.initialize()
@@ -149,11 +158,21 @@ class TelegramAdapter:
             log.warning("could not publish the command menu: %s", type(err).__name__)
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(
-            timeout=dtm.timedelta(seconds=30),
-            allowed_updates=["message", "callback_query"],
-            error_callback=self._on_polling_error,
-        )
+        if settings.webhook_url:  # PTB checks the secret token on every request
+            await app.updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=settings.webhook_path,
+                webhook_url=settings.webhook_url,
+                secret_token=self._webhook_secret,
+                allowed_updates=allowed,
+            )
+        else:
+            await app.updater.start_polling(
+                timeout=dtm.timedelta(seconds=30),
+                allowed_updates=allowed,
+                error_callback=self._on_polling_error,
+            )
 
     @property
     def connected(self) -> bool:
@@ -176,7 +195,8 @@ class TelegramAdapter:
 
     # -- handlers --------------------------------------------------------------------------
     async def _skip_duplicates(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not self._dedupe.first_time(update.update_id):
+        key = f"{context.bot.id}:{update.update_id}"  # update ids are per bot
+        if not await self._core.first_time("telegram", key):
             log.info("skipping update %s, already handled", update.update_id)
             raise ApplicationHandlerStop
 
@@ -191,37 +211,61 @@ class TelegramAdapter:
                 return
         text = _strip_mention(message.text, bot.username)
         thread = _thread(message)
-        if not await self._typing(bot, message.chat.id, thread):
+        chat_id = await self._send.typing(bot, message.chat.id, thread)
+        if chat_id is None:
             return
-        reply = await self._core.handle(self._message(message, text))
-        await self._send_reply(bot, message.chat.id, reply, message.message_id, thread)
+        reply = await self._core.handle(self._message(message, text, chat_id=chat_id))
+        await self._send.reply(bot, chat_id, reply, message.message_id, thread)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button press; a TOAST reply (a vote's thanks) is shown as the press's notification."""
         query = update.callback_query
         if query is None:
             return
+        message = query.message
+        reply = None
+        if isinstance(message, TgMessage):  # else an inaccessible (very old) message
+            action = query.data if valid_action(query.data) else ""
+            core_message = self._message(message, "", user_id=query.from_user.id)
+            reply = await self._core.press(core_message, action or "")
+        toast = reply is not None and reply.kind is ReplyKind.TOAST
         try:
-            await query.answer()
+            await query.answer(" ".join(reply.body)[:200] if reply and toast else None)
         except TelegramError as err:  # too old, already answered: the press still counts
             log.info("could not answer a callback query: %s", type(err).__name__)
-        message = query.message
-        if not isinstance(message, TgMessage):  # inaccessible (very old) message
+        if isinstance(message, TgMessage) and reply is not None and not toast:
+            thread = _thread(message)
+            await self._send.reply(context.bot, message.chat.id, reply, message.message_id, thread)
+
+    async def _on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.inline_query
+        if query is None:
             return
-        action = query.data if valid_action(query.data) else ""
-        thread = _thread(message)
-        core_message = self._message(message, "", user_id=query.from_user.id)
-        reply = await self._core.press(core_message, action or "")
-        await self._send_reply(context.bot, message.chat.id, reply, message.message_id, thread)
+        user = str(query.from_user.id)  # inline queries have no chat: the user's private chat
+        asked = Message("telegram", chat_id=user, user_id=user, text=query.query)
+        results = inline_results(await self._core.inline(asked))
+        await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False)
+
+    async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The service message of a group upgraded to a supergroup: its state follows it."""
+        message = update.message
+        if message is not None and message.migrate_to_chat_id is not None:
+            old, new = str(message.chat.id), str(message.migrate_to_chat_id)
+            await self._core.chat_moved("telegram", old, new)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log what went wrong (token redacted) and apologise in the chat, if there is one."""
         error = context.error
         details = "".join(traceback.format_exception(error)) if error else "unknown error"
-        log.error("error handling a Telegram update: %s", details.replace(self._token, "<token>"))
+        for secret in (self._token, self._webhook_secret):
+            details = details.replace(secret, "<secret>") if secret else details
+        log.error("error handling a Telegram update: %s", details)
         if isinstance(update, Update) and update.effective_chat is not None:
             chat_id = update.effective_chat.id
             try:
-                await self._deliver(lambda chat: context.bot.send_message(chat, SORRY), chat_id)
+                await self._send.deliver(
+                    lambda chat: context.bot.send_message(chat, SORRY), chat_id
+                )
             except TelegramError as err:
                 log.warning("could not send an apology: %s", type(err).__name__)
 
@@ -242,98 +286,19 @@ class TelegramAdapter:
         return _mention_pattern(bot.username).search(text) is not None
 
     @staticmethod
-    def _message(message: TgMessage, text: str, user_id: int | None = None) -> Message:
+    def _message(
+        message: TgMessage, text: str, user_id: int | None = None, chat_id: int | None = None
+    ) -> Message:
         sender = user_id if user_id is not None else getattr(message.from_user, "id", "")
         thread = _thread(message)
         return Message(
             platform="telegram",
-            chat_id=str(message.chat.id),
+            chat_id=str(message.chat.id if chat_id is None else chat_id),
             user_id=str(sender),
             text=text,
             thread_id=None if thread is None else str(thread),
             is_private=message.chat.type == ChatType.PRIVATE,
         )
-
-    # -- sending ---------------------------------------------------------------------------
-    async def _typing(self, bot: Bot, chat_id: int, thread: int | None) -> bool:
-        """Show "typing…"; False when the bot is blocked there, so there is no point answering.
-
-        One attempt only: the indicator is cosmetic, and the answer has its own retries.
-        """
-        try:
-            await bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread)
-        except Forbidden as err:
-            log.info("chat %s is unreachable (%s); not answering", chat_id, err.message)
-            return False
-        except TelegramError as err:
-            log.info("typing indicator failed: %s", type(err).__name__)
-        return True
-
-    async def _send_reply(
-        self, bot: Bot, chat_id: int, reply: Reply, reply_to: int, thread: int | None
-    ) -> None:
-        """Send every chunk in order, the first as a reply, the buttons under the last."""
-        chunks = render_html(reply)
-        markup = keyboard(reply)
-        quote = ReplyParameters(reply_to, allow_sending_without_reply=True)
-        for index, chunk in enumerate(chunks):
-            here = {"reply_parameters": None if index else quote, "message_thread_id": thread}
-            if index == len(chunks) - 1:
-                here["reply_markup"] = markup
-
-            def send(chat: int, chunk: str = chunk, here: dict[str, Any] = here) -> Awaitable[Any]:
-                # after a group migration, the old message and topic don't exist in the new chat
-                options = here if chat == chat_id else {"reply_markup": here.get("reply_markup")}
-                return bot.send_message(
-                    chat,
-                    chunk,
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    **options,
-                )
-
-            if await self._deliver(send, chat_id) is None:
-                return
-
-    async def _deliver(
-        self,
-        call: Callable[[int], Awaitable[T]],
-        chat_id: int,
-        *,
-        attempts: int = SEND_ATTEMPTS,
-    ) -> T | None:
-        """Call the Bot API with bounded retries. None: the chat is unreachable, give up.
-
-        BadRequest is a NetworkError in PTB but is our mistake, so it is raised, never retried.
-        A timeout may hide a message that did arrive; a rare duplicate beats a lost answer.
-        """
-        migrated = False
-        for attempt in range(1, attempts + 1):
-            final = attempt == attempts
-            try:
-                return await call(chat_id)
-            except BadRequest:
-                raise
-            except ChatMigrated as err:
-                if migrated:
-                    raise
-                migrated, chat_id = True, err.new_chat_id
-                log.info("group migrated to a supergroup; sending there")
-            except Forbidden as err:
-                log.info("chat %s is unreachable (%s); not sending", chat_id, err.message)
-                return None
-            except RetryAfter as err:
-                wait = _seconds(err.retry_after)
-                if final or wait > MAX_RETRY_AFTER:
-                    log.warning("flood control: retry after %.0fs; dropping", wait)
-                    return None
-                await asyncio.sleep(wait)
-            except NetworkError as err:  # includes TimedOut
-                if final:
-                    raise
-                log.info("network error (%s); retrying", type(err).__name__)
-                await asyncio.sleep(BACKOFF * 2 ** (attempt - 1))
-        return None
 
 
 def _thread(message: TgMessage) -> int | None:
@@ -347,8 +312,3 @@ def _mention_pattern(username: str) -> re.Pattern[str]:
 
 def _strip_mention(text: str, username: str) -> str:
     return " ".join(_mention_pattern(username).sub(" ", text).split())
-
-
-def _seconds(value: dtm.timedelta | float) -> float:
-    """RetryAfter.retry_after: a timedelta with PTB_TIMEDELTA=true, else (deprecated) seconds."""
-    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)

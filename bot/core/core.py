@@ -3,6 +3,10 @@
 Adapters call in and render what comes back; the core never calls an adapter. It holds no
 per-chat state in memory: the last question of each chat (for /more) lives in the store, so
 buttons keep working after a restart and across several running copies.
+
+What every platform shares also lives here: the chat allowlist and per-user rate limit
+(`Guard`), the question log and its 👍/👎 votes, which updates were already handled, and which
+chats are unreachable or have moved (`ChatStore`). Adapters only report platform events.
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.core import replies
+from bot.chat_store import ChatStore
+from bot.core import feedback, replies
 from bot.core.commands import parse_command
+from bot.core.guard import Guard
 from bot.core.model import Message, Reply, ReplyKind
 from bot.core.why import why_reply
 from knowledge.answer import Answer
@@ -29,7 +35,9 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
 DIGEST_COMMANDS = frozenset({"digest", "subscribe", "unsubscribe", "settings"})
+QUESTION_COMMANDS = frozenset({"", "ask", "more"})  # what the rate limit counts
 Handler = Callable[[Message, str], Awaitable[Reply]]
+Handler0 = Callable[[Message], Awaitable[Reply]]
 
 
 class Core:
@@ -40,11 +48,15 @@ class Core:
         story: str = "",
         examples: tuple[str, ...] = (),
         metrics: Metrics | None = None,
+        chats: ChatStore | None = None,
+        guard: Guard | None = None,
     ):
         self._library = library
         self._metrics = metrics
         self._story = story
         self._examples = examples
+        self._chats = chats if chats is not None else ChatStore(library.store)
+        self._guard = guard if guard is not None else Guard()
         self._commands: dict[str, Handler] = {
             "start": self._help,
             "help": self._help,
@@ -60,8 +72,61 @@ class Core:
 
     async def handle(self, message: Message) -> Reply:
         """Answer one inbound text; every failure becomes a short apology, never a traceback."""
+        return await self._safely(message, self._admitted)
+
+    async def press(self, message: Message, action: str) -> Reply:
+        """A button tap; `action` comes from `Button.action` and is validated here."""
+        if action == "more":
+            return await self.handle(replace(message, text="/more"))
+        vote = feedback.parse_vote(action)
+        if vote is not None:
+
+            async def record(message: Message) -> Reply:
+                return await self._vote(message, *vote)
+
+            return await self._safely(message, record)
+        return replies.hint("That button has expired. Ask the question again.")
+
+    async def inline(self, message: Message) -> Reply:
+        """An inline query (`@bot question` typed in any chat): an answer without buttons.
+
+        Not remembered for /more and not logged: platforms send one query per pause in typing.
+        """
+
+        async def answer(message: Message) -> Reply:
+            question = sanitize(message.text).strip()[:MAX_MESSAGE_CHARS]
+            if not question:
+                return replies.hint(f"Type a question after my name, e.g. {self._example()}")
+            if refusal := self._rate_limited(message):
+                return refusal
+            found, _ = await self._library.answer(question)
+            return replace(replies.answer_reply(found, question=_title(question)), buttons=())
+
+        return await self._safely(message, answer)
+
+    # -- platform events the adapters report -----------------------------------------------
+    async def first_time(self, platform: str, update_key: str) -> bool:
+        """Whether an update is new (claimed now); a platform re-sending it is answered once."""
         try:
-            return await self._dispatch(message)
+            return await self._chats.first_time(platform, update_key)
+        except Exception:  # better a rare duplicate than a lost question
+            log.exception("could not record %s update %s", platform, update_key)
+            return True
+
+    async def chat_unreachable(self, platform: str, chat_id: str, reason: str) -> None:
+        """The bot was blocked or removed: mark the chat inactive (until it writes again)."""
+        await self._chats.set_active(platform, chat_id, False, reason)
+
+    async def chat_moved(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        """A group was upgraded (Telegram: migrate_to_chat_id): its state follows it."""
+        await self._chats.move_chat(platform, old_chat_id, new_chat_id)
+
+    # -- internals -------------------------------------------------------------------------
+    async def _safely(self, message: Message, step: Handler0) -> Reply:
+        if not self._guard.admits(message.platform, message.chat_id):
+            return feedback.not_allowed()
+        try:
+            return await step(message)
         except Exception:
             log.exception("failed to handle a %s message", message.platform)
             return Reply(
@@ -69,11 +134,27 @@ class Core:
                 body=("Sorry, something went wrong on my side. Please try again in a moment.",),
             )
 
-    async def press(self, message: Message, action: str) -> Reply:
-        """A button tap; `action` comes from `Button.action` and is validated here."""
-        if action == "more":
-            return await self.handle(replace(message, text="/more"))
-        return replies.hint("That button has expired. Ask the question again.")
+    async def _admitted(self, message: Message) -> Reply:
+        reason = await self._chats.inactive_reason(message.platform, message.chat_id)
+        if reason is not None and not reason.startswith("migrated"):  # unblocked: it wrote again
+            await self._chats.set_active(message.platform, message.chat_id, True)
+        return await self._dispatch(message)
+
+    def _rate_limited(self, message: Message) -> Reply | None:
+        wait = self._guard.wait_before_asking(message.platform, message.user_id)
+        if wait <= 0:
+            return None
+        return feedback.slow_down(self._guard.limit, self._guard.window, wait)
+
+    async def _vote(self, message: Message, question_id: int, vote: int) -> Reply:
+        logged = await self._chats.question(question_id)
+        if logged is None or (logged.platform, logged.chat_id) != (
+            message.platform,
+            message.chat_id,
+        ):
+            return feedback.toast(feedback.VOTE_EXPIRED)
+        previous = await self._chats.vote(question_id, message.user_id, vote)
+        return feedback.vote_ack(vote, previous)
 
     async def ask(self, message: Message, question: str) -> tuple[Reply, Answer | None]:
         """Answer a question and remember it for /more; also returns the raw answer (CLI, eval)."""
@@ -89,10 +170,19 @@ class Core:
         await self._library.store.remember_question(
             message.platform, message.chat_id, question, answer.next_offset
         )
+        elapsed = time.perf_counter() - started
         if self._metrics is not None:
-            elapsed = time.perf_counter() - started
             self._metrics.question(message.platform, elapsed, abstained=answer.abstained)
         reply = replies.answer_reply(answer, question=_title(question))
+        question_id = await self._chats.log_question(
+            message.platform,
+            message.chat_id,
+            message.user_id,
+            question,
+            abstained=answer.abstained,
+            latency_ms=elapsed * 1000,
+        )
+        reply = _with_votes(reply, question_id)
         if truncated:
             note = f"(I read the first {MAX_MESSAGE_CHARS:,} characters of your message.)"
             reply = replace(reply, footer=(*reply.footer, note))
@@ -100,6 +190,8 @@ class Core:
 
     async def _dispatch(self, message: Message) -> Reply:
         command = parse_command(sanitize(message.text))
+        if command.name in QUESTION_COMMANDS and (refusal := self._rate_limited(message)):
+            return refusal
         if not command.name:
             return (await self.ask(message, command.argument))[0]
         handler = self._commands.get(command.name)
@@ -132,7 +224,9 @@ class Core:
         await self._library.store.remember_question(
             message.platform, message.chat_id, question, answer.next_offset
         )
-        return replies.answer_reply(answer, question=f"More on: {_title(question)}")
+        reply = replies.answer_reply(answer, question=f"More on: {_title(question)}")
+        question_id = await self._chats.last_question_id(message.platform, message.chat_id)
+        return reply if question_id is None else _with_votes(reply, question_id)
 
     async def _why(self, message: Message, argument: str) -> Reply:
         """How the last answer in this chat was found (re-run: search is deterministic)."""
@@ -149,3 +243,11 @@ class Core:
 def _title(question: str) -> str:
     text = " ".join(question.split())
     return text if len(text) <= 120 else text[:119] + "…"
+
+
+def _with_votes(reply: Reply, question_id: int) -> Reply:
+    """Every answer carries 👍/👎 (after "More"); the id links a vote to the logged question."""
+    if reply.kind is not ReplyKind.ANSWER:
+        return replace(reply, answer_id=question_id)
+    buttons = (*reply.buttons, *feedback.vote_buttons(question_id))
+    return replace(reply, answer_id=question_id, buttons=buttons)

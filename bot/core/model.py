@@ -18,6 +18,7 @@ class ReplyKind(StrEnum):
     INFO = "info"
     ERROR = "error"
     REFUSAL = "refusal"
+    TOAST = "toast"  # a short acknowledgement of a button press, shown as a notification
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,7 +110,7 @@ def render_pages(reply: Reply) -> list[Page]:
 
 def _as_content(reply: Reply) -> str | None:
     """A short hint or apology reads better as a plain message than as an embed."""
-    if reply.kind not in (ReplyKind.INFO, ReplyKind.ERROR) or reply.title:
+    if reply.kind not in (ReplyKind.INFO, ReplyKind.ERROR, ReplyKind.TOAST) or reply.title:
         return None
     if reply.bullets or reply.citations:
         return None

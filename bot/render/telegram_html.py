@@ -21,12 +21,13 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.feedback import parse_vote
 from bot.core.model import Reply
 from bot.render.text import attribution, citation_line
 
 MAX_MESSAGE_UNITS = 4096  # Telegram's limit, in UTF-16 code units
 MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback_data
-KNOWN_ACTIONS = frozenset({"more"})  # what Core.press understands; anything else is refused
+KNOWN_ACTIONS = frozenset({"more"})  # what Core.press understands, with votes (parse_vote)
 EMPTY_REPLY = "…"  # Telegram refuses an empty message; a Reply with no text still gets one
 
 
@@ -156,6 +157,6 @@ def valid_action(data: object) -> bool:
     """Callback data we accept, both when sending a button and when a press comes back."""
     return (
         isinstance(data, str)
-        and data in KNOWN_ACTIONS
         and 1 <= len(data.encode()) <= MAX_CALLBACK_BYTES
+        and (data in KNOWN_ACTIONS or parse_vote(data) is not None)
     )

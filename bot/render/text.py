@@ -35,7 +35,8 @@ def render_text(reply: Reply) -> str:
     if reply.footer:
         lines.append("")
         lines += list(reply.footer)
-    if reply.buttons:
+    commands = [b for b in reply.buttons if ":" not in b.action]  # a vote needs a real button
+    if commands:
         lines.append("")
-        lines.append("  ".join(f"[{b.label}: /{b.action}]" for b in reply.buttons))
+        lines.append("  ".join(f"[{b.label}: /{b.action}]" for b in commands))
     return "\n".join(lines).strip()

@@ -1,0 +1,226 @@
+"""The bot's own records in the store: questions and votes, updates handled, chat reachability.
+
+Kept apart from `knowledge.store` (which knows nothing of chats) but on the same SQLite file:
+writes go through `Store.transaction()` (the one writer), reads through `Store.reader`. The
+core calls these methods; no handler or adapter touches SQL. Time comes from an injected clock
+so tests can age records (update pruning, `stats --days`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from knowledge.store import Store
+
+Clock = Callable[[], datetime]
+UPDATE_RETENTION = timedelta(days=2)  # Telegram keeps an unconfirmed update for 24 hours
+PRUNE_EVERY = timedelta(minutes=10)
+
+
+def utc_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedQuestion:
+    id: int
+    platform: str
+    chat_id: str
+    question: str
+    abstained: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformStats:
+    platform: str
+    questions: int
+    abstained: int
+    up: int
+    down: int
+
+    @property
+    def abstention_rate(self) -> float:
+        return self.abstained / self.questions if self.questions else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A question the sources did not serve: abstained on, or voted down."""
+
+    question: str
+    times: int
+    abstained: int
+    down: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    since: datetime
+    platforms: tuple[PlatformStats, ...]
+    gaps: tuple[Gap, ...]
+
+
+class ChatStore:
+    def __init__(self, store: Store, clock: Clock = utc_clock) -> None:
+        self._store = store
+        self._clock = clock
+        self._next_prune: datetime | None = None
+
+    # -- questions and votes ---------------------------------------------------------------
+    async def log_question(
+        self,
+        platform: str,
+        chat_id: str,
+        user_id: str,
+        question: str,
+        *,
+        abstained: bool,
+        latency_ms: float,
+    ) -> int:
+        async with self._store.transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO questions (platform, chat_id, user_id, question, abstained,"
+                " latency_ms, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (platform, chat_id, user_id, question, int(abstained), latency_ms, self._now()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    async def question(self, question_id: int) -> LoggedQuestion | None:
+        rows = await self._store.reader.execute_fetchall(
+            "SELECT id, platform, chat_id, question, abstained FROM questions WHERE id = ?",
+            (question_id,),
+        )
+        row = next(iter(rows), None)
+        return LoggedQuestion(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
+
+    async def last_question_id(self, platform: str, chat_id: str) -> int | None:
+        rows = await self._store.reader.execute_fetchall(
+            "SELECT max(id) FROM questions WHERE platform = ? AND chat_id = ?", (platform, chat_id)
+        )
+        row = next(iter(rows), None)
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def vote(self, question_id: int, user_id: str, vote: int) -> int | None:
+        """Record (or change) this user's vote on an answer; returns their previous vote."""
+        async with self._store.transaction() as db:
+            async with db.execute(
+                "SELECT vote FROM votes WHERE question_id = ? AND user_id = ?",
+                (question_id, user_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            await db.execute(
+                "INSERT INTO votes (question_id, user_id, vote, voted_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (question_id, user_id) DO UPDATE SET"
+                " vote = excluded.vote, voted_at = excluded.voted_at",
+                (question_id, user_id, vote, self._now()),
+            )
+        return int(row[0]) if row else None
+
+    async def stats(self, days: float, *, gaps: int = 20) -> Stats:
+        """Questions, abstentions and votes per platform since `days` ago, and the top gaps."""
+        since = self._clock() - timedelta(days=days)
+        reader = self._store.reader
+        asked = await reader.execute_fetchall(
+            "SELECT platform, count(*), sum(abstained) FROM questions WHERE asked_at >= ?"
+            " GROUP BY platform ORDER BY count(*) DESC, platform",
+            (_stamp(since),),
+        )
+        votes = await reader.execute_fetchall(
+            "SELECT q.platform, sum(v.vote = 1), sum(v.vote = -1) FROM votes v"
+            " JOIN questions q ON q.id = v.question_id WHERE q.asked_at >= ? GROUP BY q.platform",
+            (_stamp(since),),
+        )
+        tally = {platform: (int(up), int(down)) for platform, up, down in votes}
+        platforms = tuple(
+            PlatformStats(p, int(n), int(a), *tally.get(p, (0, 0))) for p, n, a in asked
+        )
+        rows = await reader.execute_fetchall(
+            "SELECT min(q.question), count(*), sum(q.abstained), sum(coalesce(v.down, 0))"
+            " FROM questions q LEFT JOIN (SELECT question_id, sum(vote = -1) AS down"
+            "   FROM votes GROUP BY question_id) v ON v.question_id = q.id"
+            " WHERE q.asked_at >= ? AND (q.abstained = 1 OR coalesce(v.down, 0) > 0)"
+            " GROUP BY lower(trim(q.question)) ORDER BY count(*) DESC, max(q.asked_at) DESC"
+            " LIMIT ?",
+            (_stamp(since), gaps),
+        )
+        found = tuple(Gap(q, int(n), int(a), int(d)) for q, n, a, d in rows)
+        return Stats(since, platforms, found)
+
+    # -- updates handled -------------------------------------------------------------------
+    async def first_time(self, platform: str, update_key: str) -> bool:
+        """Claim an update; False when it was claimed before (by this or an earlier run).
+
+        Claimed before it is answered: a crash mid-answer loses that answer rather than
+        sending it twice. Old claims are pruned now and then, after UPDATE_RETENTION.
+        """
+        now = self._clock()
+        async with self._store.transaction() as db:
+            if self._next_prune is None or now >= self._next_prune:
+                self._next_prune = now + PRUNE_EVERY
+                await db.execute(
+                    "DELETE FROM processed_updates WHERE seen_at < ?",
+                    (_stamp(now - UPDATE_RETENTION),),
+                )
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO processed_updates (platform, update_key, seen_at)"
+                " VALUES (?, ?, ?)",
+                (platform, update_key, _stamp(now)),
+            )
+            return cursor.rowcount == 1
+
+    # -- chats -----------------------------------------------------------------------------
+    async def set_active(self, platform: str, chat_id: str, active: bool, reason: str = "") -> None:
+        async with self._store.transaction() as db:
+            await db.execute(
+                "INSERT INTO chats (platform, chat_id, active, reason, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id) DO UPDATE SET"
+                " active = excluded.active, reason = excluded.reason,"
+                " updated_at = excluded.updated_at",
+                (platform, chat_id, int(active), reason, self._now()),
+            )
+
+    async def inactive_reason(self, platform: str, chat_id: str) -> str | None:
+        """Why the chat is unreachable, or None when it is active (or unknown)."""
+        rows = await self._store.reader.execute_fetchall(
+            "SELECT reason FROM chats WHERE platform = ? AND chat_id = ? AND active = 0",
+            (platform, chat_id),
+        )
+        row = next(iter(rows), None)
+        return str(row[0]) if row else None
+
+    async def move_chat(self, platform: str, old: str, new: str) -> None:
+        """A group became a supergroup: its /more state, questions and status follow it."""
+        now = self._now()
+        async with self._store.transaction() as db:
+            await db.execute(
+                "INSERT INTO chat_state (platform, chat_id, last_question, shown, updated_at)"
+                " SELECT platform, ?, last_question, shown, updated_at FROM chat_state"
+                " WHERE platform = ? AND chat_id = ? ON CONFLICT (platform, chat_id) DO UPDATE"
+                " SET last_question = excluded.last_question, shown = excluded.shown,"
+                " updated_at = excluded.updated_at WHERE excluded.updated_at > updated_at",
+                (new, platform, old),
+            )
+            await db.execute(
+                "DELETE FROM chat_state WHERE platform = ? AND chat_id = ?", (platform, old)
+            )
+            await db.execute(
+                "UPDATE questions SET chat_id = ? WHERE platform = ? AND chat_id = ?",
+                (new, platform, old),
+            )
+            for chat_id, active, reason in ((old, 0, f"migrated to {new}"), (new, 1, "")):
+                await db.execute(
+                    "INSERT INTO chats (platform, chat_id, active, reason, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id) DO UPDATE SET"
+                    " active = excluded.active, reason = excluded.reason,"
+                    " updated_at = excluded.updated_at",
+                    (platform, chat_id, active, reason, now),
+                )
+
+    def _now(self) -> str:
+        return _stamp(self._clock())
