@@ -21,7 +21,7 @@ from bot.core.why import explain_lines
 from bot.eval_table import eval_table, summary_table
 from bot.observability.serve import cmd_serve_health
 from bot.render.text import render_text
-from bot.runner import RunError, build_adapters, serve
+from bot.runner import RunError, build_adapters, run
 from knowledge.answer import Answer
 from knowledge.evaluation import EvalFormatError, evaluate, load_items
 from knowledge.library import expand_paths
@@ -190,7 +190,7 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
     except RunError as exc:
         err.print(str(exc), markup=False)
         return 2
-    return await serve(adapters, say=lambda line: err.print(line, markup=False))
+    return await run(app, adapters, say=lambda line: err.print(line, markup=False))
 
 
 COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bot.app import App
+from bot.observability.http import open_http
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ SETUP_HINT = (
 
 
 class Adapter(Protocol):
+    @property
+    def connected(self) -> bool: ...
+
     async def start(self) -> None: ...
 
     async def aclose(self) -> None: ...
@@ -81,6 +85,22 @@ def _adapter(app: App, platform: str, token: str) -> Adapter:
         guild_id=discord.guild_id,
         message_content_intent=discord.message_content_intent,
     )
+
+
+async def run(
+    app: App,
+    adapters: Sequence[tuple[str, Adapter]],
+    *,
+    say: Callable[[str], None] = log.warning,
+) -> int:
+    """`serve` with each adapter's connection as a health check and, when `[http] enabled`,
+    the /healthz and /metrics endpoint open for the whole run."""
+    for name, adapter in adapters:
+        app.health.register(name, lambda adapter=adapter: adapter.connected)
+    async with open_http(app.settings.http, app.health, app.metrics) as server:
+        if server is not None:
+            say(f"Health and metrics on {server.url}/healthz and {server.url}/metrics")
+        return await serve(adapters, say=say)
 
 
 async def serve(

@@ -8,6 +8,7 @@ import os
 import signal
 
 import pytest
+from aiohttp import ClientSession
 from fakes.discord_api import FakeDiscord, discord_base_url
 from fakes.telegram_api import running_fake_telegram
 from pydantic import SecretStr
@@ -16,7 +17,8 @@ from bot.adapters.discord import DiscordAdapter
 from bot.adapters.telegram import TelegramAdapter
 from bot.app import App
 from bot.cli import main
-from bot.runner import RunError, build_adapters, serve
+from bot.config import HttpSettings
+from bot.runner import RunError, build_adapters, run, serve
 
 TIMEOUT = 5.0
 
@@ -96,3 +98,26 @@ def test_run_discord_without_its_token_says_what_to_set(tmp_path, capsys, monkey
     err = capsys.readouterr().err
     assert "DISCORD_BOT_TOKEN" in err
     assert "briefbot chat" in err
+
+
+async def test_health_endpoint_reports_each_bot_while_the_run_lasts(app: App) -> None:
+    settings = app.settings.model_copy(update={"http": HttpSettings(enabled=True, port=0)})
+    app = dataclasses.replace(app, settings=settings)
+    said = Lines()
+    async with running_fake_telegram() as tg, FakeDiscord() as dc:
+        with discord_base_url(dc.base_url):
+            adapters = [
+                ("telegram", TelegramAdapter(app.core, tg.TOKEN, tg.base_url, tg.base_file_url)),
+                ("discord", DiscordAdapter(app.core, dc.TOKEN, guild_ready_timeout=0.01)),
+            ]
+            task = asyncio.create_task(run(app, adapters, say=said))
+            await said.until("Running; Ctrl-C to stop.")
+            url = next(line for line in said.lines if line.startswith("Health and metrics on "))
+            healthz = url.removeprefix("Health and metrics on ").split(" and ")[0]
+            async with ClientSession() as http, http.get(healthz) as response:
+                status, body = response.status, await response.json()
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert await asyncio.wait_for(task, TIMEOUT * 2) == 0
+
+    assert status == 200
+    assert body["checks"] == {"database": "ok", "telegram": "ok", "discord": "ok"}

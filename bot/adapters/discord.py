@@ -115,6 +115,12 @@ class DiscordAdapter:
             await self.aclose()
             raise
 
+    @property
+    def connected(self) -> bool:
+        """Logged in and the gateway ready: the health check (discord.py reconnects by itself)."""
+        client = self._client
+        return bool(client and client.is_ready() and not client.is_closed())
+
     async def aclose(self) -> None:
         """Disconnect and wait for the gateway task; safe to call twice or after a failed start."""
         client, self._client = self._client, None
