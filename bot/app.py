@@ -62,7 +62,7 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
             library,
             story=story.name,
             examples=story.examples,
-            chats=ChatStore(store),
+            chats=ChatStore(store, question_days=settings.logging.question_days),
             guard=guard,
             metrics=metrics,
         )

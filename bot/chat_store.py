@@ -67,10 +67,14 @@ class Stats:
 
 
 class ChatStore:
-    def __init__(self, store: Store, clock: Clock = utc_clock) -> None:
+    def __init__(
+        self, store: Store, clock: Clock = utc_clock, *, question_days: float = 90.0
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._question_retention = timedelta(days=question_days)
         self._next_prune: datetime | None = None
+        self._next_question_prune: datetime | None = None
 
     # -- questions and votes ---------------------------------------------------------------
     async def log_question(
@@ -83,7 +87,15 @@ class ChatStore:
         abstained: bool,
         latency_ms: float,
     ) -> int:
+        """Log a question; questions older than the retention are deleted now and then."""
+        now = self._clock()
         async with self._store.transaction() as db:
+            if self._next_question_prune is None or now >= self._next_question_prune:
+                self._next_question_prune = now + PRUNE_EVERY
+                await db.execute(
+                    "DELETE FROM questions WHERE asked_at < ?",
+                    (_stamp(now - self._question_retention),),
+                )
             cursor = await db.execute(
                 "INSERT INTO questions (platform, chat_id, user_id, question, abstained,"
                 " latency_ms, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

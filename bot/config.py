@@ -93,6 +93,12 @@ class LoggingSettings(Section):
     file: Path | None = Field(
         default=None, description="Also append the logs to this file (same format)."
     )
+    question_days: float = Field(
+        default=90.0,
+        gt=0,
+        description="Days the question log (briefbot stats) keeps a question; older ones "
+        "are deleted.",
+    )
 
 
 class HttpSettings(Section):

@@ -88,7 +88,7 @@ async def m003_questions_votes_chats(db: aiosqlite.Connection) -> None:
         db,
         """
         CREATE TABLE questions (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: old vote buttons carry ids
             platform TEXT NOT NULL,
             chat_id TEXT NOT NULL,
             user_id TEXT NOT NULL,

@@ -171,3 +171,18 @@ def test_stats_show_usage_votes_and_coverage_gaps(tmp_path: Path, capsys) -> Non
 @pytest.mark.parametrize("days", ["0", "-1"])
 def test_stats_refuses_an_empty_period(tmp_path: Path, days: str, capsys) -> None:
     assert main(["stats", "--db", str(tmp_path / "s.sqlite3"), "--days", days]) == 2
+
+
+async def test_the_question_log_keeps_questions_for_the_retention_only(app: App) -> None:
+    clock = Clock()
+    chats = ChatStore(app.store, clock.utc, question_days=7)
+    old = await chats.log_question(
+        "telegram", "5", "5", "old question", abstained=False, latency_ms=1
+    )
+    clock.seconds += 8 * 86400  # a week and a day later the next question prunes it
+    new = await chats.log_question(
+        "telegram", "5", "5", "new question", abstained=False, latency_ms=1
+    )
+
+    assert await chats.question(old) is None
+    assert (await chats.question(new)) is not None
