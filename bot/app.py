@@ -13,6 +13,9 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.core.core import Core
+from bot.core.digest_commands import DigestCommands
+from bot.digest.store import SubscriptionStore
+from knowledge.digest import DigestBuilder
 from knowledge.library import Library, load_story
 from knowledge.query import QueryParser
 from knowledge.store import Store
@@ -24,6 +27,8 @@ class App:
     store: Store
     library: Library
     core: Core
+    subscriptions: SubscriptionStore
+    digests: DigestBuilder
 
 
 @asynccontextmanager
@@ -42,6 +47,9 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
             await library.ingest(settings.store.source_dirs)
         story = load_story()
         core = Core(library, story=story.name, examples=story.examples)
-        yield App(settings, store, library, core)
+        subscriptions = SubscriptionStore(store)
+        digests = DigestBuilder(library, story)
+        DigestCommands(subscriptions, digests, settings.digest).register(core)
+        yield App(settings, store, library, core, subscriptions, digests)
     finally:
         await store.aclose()

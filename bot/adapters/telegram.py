@@ -47,6 +47,7 @@ from telegram.ext import (
 )
 
 from bot.core.core import Core
+from bot.core.delivery import ChatTarget, DeliveryError
 from bot.core.model import Message, Reply
 from bot.render.telegram_html import keyboard, render_html, valid_action
 
@@ -107,7 +108,11 @@ class _Redact(logging.Filter):
 
 
 class TelegramAdapter:
-    """One bot account: polls Telegram, answers through the core. `start()`, then `aclose()`."""
+    """One bot account: polls Telegram, answers through the core. `start()`, then `aclose()`.
+
+    It is also the digest scheduler's `Sender` for Telegram (`platform`, `send`)."""
+
+    platform = "telegram"
 
     def __init__(
         self,
@@ -288,6 +293,40 @@ class TelegramAdapter:
 
             if await self._deliver(send, chat_id) is None:
                 return
+
+    async def send(self, target: ChatTarget, reply: Reply) -> None:
+        """Send `reply` to a chat outside any conversation (the daily digest): the `Sender`
+        the digest scheduler uses. Same renderer and retries as answers; failures raise
+        DeliveryError, permanent when the bot was blocked or the chat is gone."""
+        if self._app is None:
+            raise DeliveryError("the Telegram adapter is not running", permanent=False)
+        bot, chat_id = self._app.bot, int(target.chat_id)
+        thread = int(target.thread_id) if target.thread_id else None
+        markup = keyboard(reply)
+        chunks = render_html(reply)
+        for index, chunk in enumerate(chunks):
+
+            async def call(chat: int, chunk: str = chunk, last: bool = index == len(chunks) - 1):
+                try:
+                    return await bot.send_message(
+                        chat,
+                        chunk,
+                        parse_mode=ParseMode.HTML,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                        message_thread_id=thread if chat == chat_id else None,
+                        reply_markup=markup if last else None,
+                    )
+                except Forbidden as err:
+                    raise DeliveryError(f"forbidden: {err.message}", permanent=True) from err
+                except BadRequest as err:  # "chat not found", "topic closed": retrying won't help
+                    raise DeliveryError(f"bad request: {err.message}", permanent=True) from err
+
+            try:
+                sent = await self._deliver(call, chat_id)
+            except NetworkError as err:
+                raise DeliveryError(f"network: {type(err).__name__}", permanent=False) from err
+            if sent is None:
+                raise DeliveryError("flood control: gave up waiting", permanent=False)
 
     async def _deliver(
         self,
