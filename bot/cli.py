@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", parents=[common], help="score against an eval set")
     evaluate.add_argument("file", nargs="?", type=Path, help="JSON Lines eval set")
     evaluate.add_argument("--k", type=int, default=5, help="passages considered per question")
+    digest = commands.add_parser("digest", parents=[common], help="show today's digest")
+    digest.add_argument("--preview", action="store_true", help="print it; send nothing")
+    digest.add_argument("--chat", help="as this subscribed chat would get it (its zone, sources)")
+    commands.add_parser("subscriptions", parents=[common], help="list digest subscriptions")
     run = commands.add_parser("run", parents=[common], help="run the chat bot (token from env)")
     run.add_argument("platform", nargs="?", choices=["telegram"], help="only this platform")
     return parser

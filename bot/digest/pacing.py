@@ -1,9 +1,9 @@
 """Token buckets that keep scheduled sends under each platform's flood limits.
 
 Telegram allows about 30 messages/s per bot overall, 1/s per chat and 20/min per group;
-Discord about 50 requests/s globally (and 5 per 5 s per channel). The digest spends less than
-the global limit (25/s on Telegram) so answers to questions, which do not queue here, still
-fit beside a 08:00 fan-out. Waiting is done on the injected clock, so tests pace by fake time.
+Discord about 50 requests/s globally (and 5 per 5 s per channel). On Telegram the digest sends
+25/s plus a burst of 5 (at most 30 in any second) and answers to questions, which do not queue
+here, still get through beside a 08:00 fan-out. Waits use the injected clock (tests: fake time).
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ def _telegram_group(target: ChatTarget) -> bool:
 
 
 PLATFORM_LIMITS: dict[str, Limits] = {
-    "telegram": Limits(25.0, 25.0, 1.0, 20 / 60, _telegram_group),
+    "telegram": Limits(25.0, 5.0, 1.0, 20 / 60, _telegram_group),
     "discord": Limits(45.0, 45.0, 1.0, 1.0),
 }
 DEFAULT_LIMITS = Limits(10.0, 10.0, 1.0, 1.0)
+MIN_WAIT = 0.001  # seconds
 
 
 class TokenBucket:
@@ -51,12 +52,12 @@ class TokenBucket:
     def delay(self, now: float) -> float:
         self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
         self._stamp = max(self._stamp, now)
-        if self._tokens >= 1.0:
+        if self._tokens >= 1.0 - 1e-6:  # clocks tick in microseconds: don't chase rounding
             return 0.0
-        return (1.0 - self._tokens) / self._rate
+        return max(MIN_WAIT, (1.0 - self._tokens) / self._rate)
 
     def take(self) -> None:
-        self._tokens -= 1.0
+        self._tokens = max(0.0, self._tokens - 1.0)
 
 
 class Pacer:
