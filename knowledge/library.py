@@ -122,6 +122,7 @@ class Library:
 class Story:
     name: str
     examples: tuple[str, ...]
+    standing_questions: tuple[str, ...] = ()  # what the daily digest's key points answer
 
 
 def load_story(path: Path | None = None) -> Story:
@@ -130,4 +131,8 @@ def load_story(path: Path | None = None) -> Story:
         encoding="utf-8"
     )
     data = tomllib.loads(text)
-    return Story(str(data.get("name", "")), tuple(str(q) for q in data.get("examples", ())))
+    return Story(
+        str(data.get("name", "")),
+        tuple(str(q) for q in data.get("examples", ())),
+        tuple(str(q) for q in data.get("standing_questions", ())),
+    )

@@ -127,6 +127,46 @@ async def m003_questions_votes_chats(db: aiosqlite.Connection) -> None:
     )
 
 
+async def m004_subscriptions_and_deliveries(db: aiosqlite.Connection) -> None:
+    """Daily-digest subscriptions, and one delivery row per chat and local date.
+
+    The deliveries primary key is what makes a digest go out once: a sender first INSERTs its
+    claim, and a second process's INSERT for the same (platform, chat, local date) fails.
+    """
+    await _run(
+        db,
+        """
+        CREATE TABLE subscriptions (
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            thread_id TEXT,
+            local_time TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            quiet INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1,
+            last_delivered_date TEXT,
+            last_result TEXT NOT NULL DEFAULT '',
+            seen_sources TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (platform, chat_id)
+        )""",
+        """
+        CREATE TABLE deliveries (
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            local_date TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('claimed', 'sent', 'failed', 'skipped')),
+            claimed_at TEXT NOT NULL,
+            finished_at TEXT,
+            detail TEXT NOT NULL DEFAULT '',
+            attempts INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (platform, chat_id, local_date)
+        )""",
+        "CREATE INDEX deliveries_status ON deliveries(status, claimed_at)",
+    )
+
+
 async def m005_embeddings(db: aiosqlite.Connection) -> None:
     """Passage vectors by (model, hash of the passage text): see knowledge/vectors.py."""
     await _run(
@@ -146,6 +186,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m001_sources_and_passages,
     m002_chat_state,
     m003_questions_votes_chats,
+    m004_subscriptions_and_deliveries,
     m005_embeddings,
 )
 

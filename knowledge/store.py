@@ -107,6 +107,14 @@ class Store:
                 raise
             await self._writer.execute("COMMIT")
 
+    async def read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query on the reader connection (committed data only).
+
+        For store modules that keep their own tables (e.g. bot/digest/store.py); writes go
+        through `transaction()`.
+        """
+        return [tuple(row) for row in await self._reader.execute_fetchall(sql, tuple(params))]
+
     # -- sources -------------------------------------------------------------------------
 
     async def upsert_document(self, doc: Document) -> str:

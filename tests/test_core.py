@@ -46,7 +46,9 @@ async def test_sources_lists_each_source_with_its_metadata(app):
         ("/ask", "Ask me something"),
         ("/frobnicate", "I don't know /frobnicate"),
         ("/more", "no earlier question"),
-        ("/digest", "coming soon"),
+        ("/subscribe 25:99", "not a time"),
+        ("/subscribe 08:00 Mars/Olympus", "not a time zone I know"),
+        ("/settings", "no daily digest"),
     ],
 )
 async def test_malformed_or_unknown_input_gets_a_friendly_hint(app, text, expected):

@@ -15,6 +15,7 @@ from fakes.discord_api import FakeDiscord, discord_base_url
 
 from bot.adapters.discord import DiscordAdapter
 from bot.app import App
+from bot.core.delivery import ChatTarget, DeliveryError
 from bot.core.feedback import VOTE_EXPIRED
 from bot.core.model import Reply
 
@@ -285,13 +286,15 @@ async def test_a_user_who_blocks_dms_is_reported_to_on_blocked(app: App, fake: F
     try:
         fake.user_message("what does Kim want?", guild=False)
         first = await asyncio.wait_for(blocked.get(), TIMEOUT)
-        delivered = await bot.send(str(FakeDiscord.DM_CHANNEL_ID), Reply(body=("digest",)))
+        target = ChatTarget("discord", str(FakeDiscord.DM_CHANNEL_ID))
+        with pytest.raises(DeliveryError) as refused:
+            await bot.send(target, Reply(body=("digest",)))
         second = await asyncio.wait_for(blocked.get(), TIMEOUT)
     finally:
         await bot.aclose()
 
     assert first == second == ("discord", str(FakeDiscord.DM_CHANNEL_ID))
-    assert delivered is False
+    assert refused.value.permanent
     assert fake.messages == []
 
 

@@ -6,6 +6,8 @@ import asyncio
 import dataclasses
 import os
 import signal
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import ClientSession
@@ -18,6 +20,7 @@ from bot.adapters.telegram import TelegramAdapter
 from bot.app import App
 from bot.cli import main
 from bot.config import HttpSettings
+from bot.digest.store import Subscription
 from bot.runner import RunError, build_adapters, run, serve
 
 TIMEOUT = 5.0
@@ -100,9 +103,21 @@ def test_run_discord_without_its_token_says_what_to_set(tmp_path, capsys, monkey
     assert "briefbot chat" in err
 
 
-async def test_health_endpoint_reports_each_bot_while_the_run_lasts(app: App) -> None:
+def zone_in_daytime() -> tuple[str, str]:
+    """A zone where it is now between 02:00 and 22:59, and a time an hour ago there."""
+    for zone in ("UTC", "Asia/Tokyo", "America/New_York"):
+        local = datetime.now(ZoneInfo(zone))
+        if 2 <= local.hour <= 22:
+            return zone, f"{local.hour - 1:02d}:{local.minute:02d}"
+    raise AssertionError("unreachable: these zones are never all at night")
+
+
+async def test_the_run_reports_health_and_delivers_a_missed_digest(app: App) -> None:
     settings = app.settings.model_copy(update={"http": HttpSettings(enabled=True, port=0)})
     app = dataclasses.replace(app, settings=settings)
+    zone, an_hour_ago = zone_in_daytime()
+    missed = Subscription("telegram", "77", None, an_hour_ago, zone)
+    await app.subscriptions.subscribe(missed, datetime.now(UTC))
     said = Lines()
     async with running_fake_telegram() as tg, FakeDiscord() as dc:
         with discord_base_url(dc.base_url):
@@ -116,8 +131,16 @@ async def test_health_endpoint_reports_each_bot_while_the_run_lasts(app: App) ->
             healthz = url.removeprefix("Health and metrics on ").split(" and ")[0]
             async with ClientSession() as http, http.get(healthz) as response:
                 status, body = response.status, await response.json()
+            [digest] = await tg.wait_for_sent(chat_id=77, timeout=TIMEOUT)  # caught up at start
             os.kill(os.getpid(), signal.SIGTERM)
             assert await asyncio.wait_for(task, TIMEOUT * 2) == 0
 
     assert status == 200
-    assert body["checks"] == {"database": "ok", "telegram": "ok", "discord": "ok"}
+    assert body["checks"] == {
+        "database": "ok",
+        "telegram": "ok",
+        "discord": "ok",
+        "digest scheduler": "ok",
+    }
+    assert digest["text"].startswith("Briefing — ")
+    assert said.lines[-3] == "The digest scheduler stopped."  # closed before the bots

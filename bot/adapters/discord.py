@@ -25,6 +25,7 @@ from typing import Any
 
 from bot.adapters.discord_ui import ActionButton, command_tree, view_for
 from bot.core.core import Core
+from bot.core.delivery import ChatTarget, DeliveryError
 from bot.core.model import Message, Reply, ReplyKind
 from bot.render.discord_embed import Page, render_pages
 
@@ -64,6 +65,8 @@ class _Client(discord.Client):
 
 
 class DiscordAdapter:
+    platform = "discord"
+
     """One bot account on the gateway, answering through the core. `start()`, then `aclose()`."""
 
     def __init__(
@@ -227,16 +230,23 @@ class DiscordAdapter:
             await self._apologise(interaction.followup.send)
 
     # -- sending ---------------------------------------------------------------------------
-    async def send(self, chat_id: str, reply: Reply, *, thread_id: str | None = None) -> bool:
-        """Post a reply unprompted (the digest) in a channel, thread or DM channel.
+    async def send(self, target: ChatTarget, reply: Reply) -> None:
+        """The digest scheduler's `Sender`: post unprompted in a channel, thread or DM channel.
 
-        False when it could not be delivered: not connected, or the chat refuses the bot
-        (a DM refusal is also reported to `on_blocked`). Other HTTP errors are raised.
+        Raises DeliveryError: permanent when the chat refuses the bot (a DM refusal is also
+        reported to `on_blocked`) or is gone; temporary when not connected or Discord fails.
         """
         if self._client is None:
-            return False
-        channel = self._client.get_partial_messageable(int(thread_id or chat_id))
-        return await self._send(channel, chat_id, reply)
+            raise DeliveryError("the Discord adapter is not running", permanent=False)
+        channel = self._client.get_partial_messageable(int(target.thread_id or target.chat_id))
+        try:
+            delivered = await self._send(channel, target.chat_id, reply)
+        except discord.NotFound as err:
+            raise DeliveryError(f"not found: {err.text}", permanent=True) from err
+        except discord.HTTPException as err:
+            raise DeliveryError(f"HTTP {err.status}", permanent=err.status < 500) from err
+        if not delivered:
+            raise DeliveryError("forbidden: the chat refuses the bot", permanent=True)
 
     async def _send(
         self,

@@ -45,7 +45,8 @@ from bot.adapters.telegram_order import PerChatUpdateProcessor
 from bot.adapters.telegram_send import TelegramSender
 from bot.config import Settings, TelegramSettings
 from bot.core.core import Core
-from bot.core.model import Message, ReplyKind
+from bot.core.delivery import ChatTarget, DeliveryError
+from bot.core.model import Message, Reply, ReplyKind
 from bot.render.telegram_html import valid_action
 from bot.render.telegram_inline import inline_results
 
@@ -83,7 +84,11 @@ class _Redact(logging.Filter):
 
 
 class TelegramAdapter:
-    """One bot account: polls Telegram, answers through the core. `start()`, then `aclose()`."""
+    """One bot account: polls Telegram, answers through the core. `start()`, then `aclose()`.
+
+    It is also the digest scheduler's `Sender` for Telegram (`platform`, `send`)."""
+
+    platform = "telegram"
 
     def __init__(
         self,
@@ -299,6 +304,14 @@ class TelegramAdapter:
             thread_id=None if thread is None else str(thread),
             is_private=message.chat.type == ChatType.PRIVATE,
         )
+
+    # -- scheduled sending (the digest) -------------------------------------------------
+    async def send(self, target: ChatTarget, reply: Reply) -> None:
+        """The digest scheduler's `Sender`: a reply outside any conversation. Raises
+        DeliveryError, permanent when the bot was blocked or the chat is gone."""
+        if self._app is None:
+            raise DeliveryError("the Telegram adapter is not running", permanent=False)
+        await self._send.unprompted(self._app.bot, target, reply)
 
 
 def _thread(message: TgMessage) -> int | None:

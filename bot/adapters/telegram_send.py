@@ -26,6 +26,7 @@ from telegram.error import (
 )
 
 from bot.core.core import Core
+from bot.core.delivery import ChatTarget, DeliveryError
 from bot.core.model import Reply
 from bot.render.telegram_html import keyboard, render_html
 
@@ -127,6 +128,37 @@ class TelegramSender:
                 log.info("network error (%s); retrying", type(err).__name__)
                 await asyncio.sleep(BACKOFF * 2 ** (attempt - 1))
         return None
+
+    async def unprompted(self, bot: Bot, target: ChatTarget, reply: Reply) -> None:
+        """Send a reply nobody asked for just now (the daily digest), with the same renderer
+        and retries as answers; raise DeliveryError (permanent: blocked, chat gone)."""
+        chat_id = int(target.chat_id)
+        thread = int(target.thread_id) if target.thread_id else None
+        markup = keyboard(reply)
+        chunks = render_html(reply)
+        for index, chunk in enumerate(chunks):
+
+            async def call(chat: int, chunk: str = chunk, last: bool = index == len(chunks) - 1):
+                try:
+                    return await bot.send_message(
+                        chat,
+                        chunk,
+                        parse_mode=ParseMode.HTML,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                        message_thread_id=thread if chat == chat_id else None,
+                        reply_markup=markup if last else None,
+                    )
+                except Forbidden as err:
+                    raise DeliveryError(f"forbidden: {err.message}", permanent=True) from err
+                except BadRequest as err:  # "chat not found", "topic closed": retrying won't help
+                    raise DeliveryError(f"bad request: {err.message}", permanent=True) from err
+
+            try:
+                sent = await self.deliver(call, chat_id)
+            except NetworkError as err:
+                raise DeliveryError(f"network: {type(err).__name__}", permanent=False) from err
+            if sent is None:
+                raise DeliveryError("flood control: gave up waiting", permanent=False)
 
 
 def _seconds(value: dtm.timedelta | float) -> float:

@@ -66,6 +66,10 @@ class Core:
             "why": self._why,
         }
 
+    def register(self, name: str, handler: Handler) -> None:
+        """Add (or replace) a command, e.g. the digest's (bot/core/digest_commands.py)."""
+        self._commands[name] = handler
+
     @property
     def examples(self) -> tuple[str, ...]:
         return self._examples

@@ -53,6 +53,7 @@ class Bullet:
     text: str
     citation: int
     speaker: str | None = None
+    section: str = ""  # a heading the bullet sits under (the digest's standing questions)
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,15 +67,15 @@ def _sections(reply: Reply) -> list[list[_Block]]:
     if reply.body:
         sections.append([(_Run(p),) for p in reply.body])
     if reply.bullets:
-        sections.append(
-            [
-                (
-                    _Run(f"• “{b.text}”\n"),
-                    _Run(f"— {attribution(b, reply.citation(b.citation))}", "i"),
-                )
-                for b in reply.bullets
-            ]
-        )
+        blocks: list[_Block] = []
+        heading = ""
+        for b in reply.bullets:
+            if b.section and b.section != heading:  # the digest groups bullets under questions
+                blocks.append((_Run("\n" if blocks else ""), _Run(b.section, "b")))
+            heading = b.section
+            attributed = _Run(f"— {attribution(b, reply.citation(b.citation))}", "i")
+            blocks.append((_Run(f"• “{b.text}”\n"), attributed))
+        sections.append(blocks)
     if reply.citations:
         sections.append([(_Run(citation_line(c)),) for c in reply.citations])
     if reply.footer:

@@ -26,7 +26,11 @@ def render_text(reply: Reply) -> str:
     lines += list(reply.body)
     if reply.body and reply.bullets:
         lines.append("")
+    section = ""
     for bullet in reply.bullets:
+        if bullet.section and bullet.section != section:
+            section = bullet.section
+            lines += ["", section] if lines and lines[-1] else [section]
         lines.append(f"• “{bullet.text}”")
         lines.append(f"  — {attribution(bullet, reply.citation(bullet.citation))}")
     if reply.citations:

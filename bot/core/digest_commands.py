@@ -1,0 +1,124 @@
+"""The digest's chat commands: /subscribe, /unsubscribe, /settings, /digest.
+
+Registered into the core's command table (`DigestCommands.register`), so the core stays the
+one entry point and adapters need nothing new. Subscriptions are written through the
+`SubscriptionStore`, which tells a running scheduler, so changes apply without a restart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.config import DigestSettings
+from bot.core import replies
+from bot.core.clock import Clock, SystemClock
+from bot.core.digest_reply import digest_reply
+from bot.core.model import Message, Reply
+from bot.digest.schedule import (
+    ScheduleError,
+    describe_in,
+    due_today,
+    local_date,
+    next_fire,
+    parse_time,
+    parse_zone,
+    zone,
+)
+from bot.digest.store import Subscription, SubscriptionStore
+from knowledge.digest import DigestBuilder
+
+USAGE = (
+    "Use /subscribe [HH:MM] [Area/City] [quiet], e.g. /subscribe 08:00 Europe/Berlin, "
+    "/subscribe 7:30 America/New_York or /subscribe 18:00 Asia/Seoul quiet "
+    "(quiet: only on days with a new source)."
+)
+_NEVER = timedelta(days=3650)  # a claim made by /subscribe is never taken over as "stale"
+
+
+class DigestCommands:
+    def __init__(
+        self,
+        subscriptions: SubscriptionStore,
+        builder: DigestBuilder,
+        settings: DigestSettings,
+        clock: Clock | None = None,
+    ) -> None:
+        self._subs = subscriptions
+        self._builder = builder
+        self._settings = settings
+        self._clock = clock or SystemClock()
+
+    def register(self, core: object) -> None:
+        """Add the handlers to a `Core` (anything with `register(name, handler)`)."""
+        register = core.register  # type: ignore[attr-defined]
+        register("subscribe", self.subscribe)
+        register("unsubscribe", self.unsubscribe)
+        register("settings", self.settings)
+        register("digest", self.digest)
+
+    async def subscribe(self, message: Message, argument: str) -> Reply:
+        try:
+            hhmm, tz, quiet = self._parse(argument)
+        except ScheduleError as exc:
+            return replies.hint(f"{exc} {USAGE}")
+        now = self._clock.now()
+        wanted = Subscription(message.platform, message.chat_id, message.thread_id, hhmm, tz, quiet)
+        if due_today(wanted, now) is not None:  # today's time has passed: start tomorrow
+            day = local_date(wanted, now)
+            if await self._subs.claim(wanted, day, now, stale=_NEVER):
+                await self._subs.finish(wanted, day, "skipped", "subscribed after the time", now)
+        sub = await self._subs.subscribe(wanted, now)
+        quiet_note = " Quiet: only on days with a new source." if sub.quiet else ""
+        return replies.hint(
+            f"Subscribed: a daily digest here at {sub.local_time} {sub.timezone}. "
+            f"Next: {self._next(sub, now)}.{quiet_note} /unsubscribe stops it."
+        )
+
+    async def unsubscribe(self, message: Message, argument: str) -> Reply:
+        now = self._clock.now()
+        if await self._subs.deactivate(message.platform, message.chat_id, "unsubscribed", now):
+            return replies.hint("Unsubscribed: no more daily digests here. /subscribe restarts.")
+        return replies.hint("This chat has no daily digest. " + USAGE)
+
+    async def settings(self, message: Message, argument: str) -> Reply:
+        sub = await self._subs.get(message.platform, message.chat_id)
+        if sub is None:
+            return replies.hint("This chat has no daily digest. " + USAGE)
+        now = self._clock.now()
+        lines = [
+            f"Daily digest: {sub.local_time} {sub.timezone}" + (" (quiet)" if sub.quiet else "")
+        ]
+        if sub.active:
+            lines.append(f"Next: {self._next(sub, now)}")
+        else:
+            lines.append(f"Stopped ({sub.last_result or 'unsubscribed'}). /subscribe restarts it.")
+        last = sub.last_delivered_date or "none yet"
+        lines.append(f"Last delivered: {last}")
+        if sub.last_result and sub.active:
+            lines.append(f"Last result: {sub.last_result}")
+        return Reply(title="Digest settings", body=tuple(lines))
+
+    async def digest(self, message: Message, argument: str) -> Reply:
+        """Today's digest, now, in this chat (does not count as the scheduled delivery)."""
+        sub = await self._subs.get(message.platform, message.chat_id)
+        tz = sub.timezone if sub else self._settings.default_timezone
+        day = self._clock.now().astimezone(zone(tz)).date()
+        digest = await self._builder.build(day, sub.seen_sources if sub else ())
+        return digest_reply(digest)
+
+    def _parse(self, argument: str) -> tuple[str, str, bool]:
+        hhmm, tz, quiet = self._settings.default_time, self._settings.default_timezone, False
+        for token in argument.split():
+            if token.lower() == "quiet":
+                quiet = True
+            elif token[:1].isdigit():
+                hhmm = parse_time(token)
+            else:
+                tz = parse_zone(token)
+        return hhmm, tz, quiet
+
+    @staticmethod
+    def _next(sub: Subscription, now: datetime) -> str:
+        fire = next_fire(sub, now)
+        local = fire.astimezone(zone(sub.timezone))
+        return f"{local:%a %-d %b %H:%M} {sub.timezone}, {describe_in(fire - now)}"

@@ -1,0 +1,53 @@
+"""Render a `Digest` (knowledge layer) as a `Reply`, so every adapter shows it unchanged.
+
+Wording lives here once: the title with the chat's local date, the new-sources section, the
+key points as attributed bullets grouped under their standing question, citations, and the
+suggested questions in the footer.
+"""
+
+from __future__ import annotations
+
+from bot.core.model import Bullet, Citation, Reply, ReplyKind
+from bot.core.replies import citation_for
+from knowledge.digest import Digest
+
+
+def digest_title(digest: Digest) -> str:
+    return f"Briefing — {digest.day:%A %-d %B %Y}"
+
+
+def digest_reply(digest: Digest) -> Reply:
+    body: list[str] = []
+    if digest.new_sources:
+        body.append("Sources in this briefing:" if digest.first else "New since your last digest:")
+        for source in digest.new_sources:
+            meta = source.meta
+            details = " · ".join(p for p in (meta.outlet, meta.display_date) if p)
+            body.append(f"• {meta.title} — {details}")
+    else:
+        body.append("No new sources since your last digest. Today's key points:")
+    numbers: dict[str, int] = {}
+    citations: list[Citation] = []
+    bullets: list[Bullet] = []
+    for point in digest.points:
+        for quote in point.quotes:
+            meta = quote.hit.source
+            if meta.id not in numbers:
+                numbers[meta.id] = len(numbers) + 1
+                citations.append(citation_for(meta, numbers[meta.id]))
+            speaker = quote.hit.passage.speaker if meta.kind == "transcript" else None
+            if meta.kind != "transcript" and meta.authors:
+                speaker = ", ".join(meta.authors)
+            bullets.append(Bullet(quote.text, numbers[meta.id], speaker, point.question))
+    if not bullets:
+        body.append("The sources have no key points for today's questions.")
+    footer = tuple(f"Ask next: /ask {q}" for q in digest.suggestions)
+    return Reply(
+        kind=ReplyKind.ANSWER if bullets else ReplyKind.INFO,
+        title=digest_title(digest),
+        body=tuple(body),
+        bullets=tuple(bullets),
+        citations=tuple(citations),
+        footer=(*footer, "/settings shows your digest time · /unsubscribe stops it"),
+        extra={"digest_date": digest.day.isoformat()},
+    )

@@ -1,0 +1,1 @@
+"""The daily digest: subscriptions, exactly-once delivery records, scheduling and pacing."""
