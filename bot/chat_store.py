@@ -188,14 +188,23 @@ class ChatStore:
 
     # -- chats -----------------------------------------------------------------------------
     async def set_active(self, platform: str, chat_id: str, active: bool, reason: str = "") -> None:
+        """Mark a chat reachable or not; an unreachable chat's digest subscription stops too
+        (it does not come back by itself: the chat subscribes again when it wants it)."""
+        now = self._now()
         async with self._store.transaction() as db:
             await db.execute(
                 "INSERT INTO chats (platform, chat_id, active, reason, updated_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id) DO UPDATE SET"
                 " active = excluded.active, reason = excluded.reason,"
                 " updated_at = excluded.updated_at",
-                (platform, chat_id, int(active), reason, self._now()),
+                (platform, chat_id, int(active), reason, now),
             )
+            if not active:
+                await db.execute(
+                    "UPDATE subscriptions SET active = 0, last_result = ?, updated_at = ?"
+                    " WHERE platform = ? AND chat_id = ? AND active = 1",
+                    (f"stopped: {reason}", now, platform, chat_id),
+                )
 
     async def inactive_reason(self, platform: str, chat_id: str) -> str | None:
         """Why the chat is unreachable, or None when it is active (or unknown)."""
@@ -207,7 +216,8 @@ class ChatStore:
         return str(row[0]) if row else None
 
     async def move_chat(self, platform: str, old: str, new: str) -> None:
-        """A group became a supergroup: its /more state, questions and status follow it."""
+        """A group became a supergroup: its /more state, questions, status and digest
+        subscription follow it (the digest scheduler picks the new id up at its next sweep)."""
         now = self._now()
         async with self._store.transaction() as db:
             await db.execute(
@@ -221,10 +231,12 @@ class ChatStore:
             await db.execute(
                 "DELETE FROM chat_state WHERE platform = ? AND chat_id = ?", (platform, old)
             )
-            await db.execute(
-                "UPDATE questions SET chat_id = ? WHERE platform = ? AND chat_id = ?",
-                (new, platform, old),
-            )
+            # the chat's whole state moves in this one transaction, its digest included
+            for table in ("questions", "subscriptions", "deliveries"):
+                await db.execute(
+                    f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE platform = ? AND chat_id = ?",  # noqa: S608 - fixed names
+                    (new, platform, old),
+                )
             for chat_id, active, reason in ((old, 0, f"migrated to {new}"), (new, 1, "")):
                 await db.execute(
                     "INSERT INTO chats (platform, chat_id, active, reason, updated_at)"

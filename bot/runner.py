@@ -86,6 +86,9 @@ def _adapter(app: App, platform: str, token: str) -> Adapter:
         token,
         guild_id=discord.guild_id,
         message_content_intent=discord.message_content_intent,
+        on_blocked=lambda platform, chat_id: app.core.chat_unreachable(
+            platform, chat_id, "the user does not accept DMs from the bot"
+        ),
     )
 
 
