@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Settings
+from bot.core.admin import AdminCommands
 from bot.core.core import Core
 from knowledge.library import Library, load_story
 from knowledge.query import QueryParser
+from knowledge.readers.fetch import Fetcher, FetchLimits
 from knowledge.store import Store
 
 
@@ -35,13 +37,28 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
             QueryParser.from_files(),
             min_coverage=settings.answers.min_coverage,
             max_bullets=settings.answers.max_bullets,
+            fetcher=Fetcher(fetch_limits(settings)),
         )
         if settings.store.bundled_sources:
             await library.sync_bundled()
         if settings.store.source_dirs:
             await library.ingest(settings.store.source_dirs)
         story = load_story()
-        core = Core(library, story=story.name, examples=story.examples)
+        admin = AdminCommands(library, settings.ingest.admins)
+        core = Core(
+            library, story=story.name, examples=story.examples, extra_commands=admin.table()
+        )
         yield App(settings, store, library, core)
     finally:
         await store.aclose()
+
+
+def fetch_limits(settings: Settings) -> FetchLimits:
+    """The `[ingest]` settings as the fetcher's limits."""
+    ingest = settings.ingest
+    return FetchLimits(
+        connect_timeout=ingest.connect_timeout,
+        read_timeout=ingest.read_timeout,
+        max_bytes=int(ingest.max_megabytes * 1024 * 1024),
+        max_redirects=ingest.max_redirects,
+    )

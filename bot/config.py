@@ -66,6 +66,29 @@ class AnswerSettings(Section):
     max_bullets: int = Field(default=5, ge=2, le=5, description="Most quotes in one answer.")
 
 
+class IngestSettings(Section):
+    admins: list[str] = Field(
+        default_factory=list,
+        description='Chat users who may /ingest and /forget, as "platform:user_id" '
+        '(e.g. "telegram:123", "discord:456").',
+    )
+    feed_poll_minutes: float = Field(
+        default=60.0, gt=0, description="How often remembered feeds are polled for new entries."
+    )
+    connect_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds to wait for a web server to accept a connection."
+    )
+    read_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for the next bytes of a response."
+    )
+    max_megabytes: float = Field(
+        default=10.0,
+        gt=0,
+        description="Largest page, PDF or feed fetched (MB, checked while reading).",
+    )
+    max_redirects: int = Field(default=5, ge=0, description="Most redirects followed for one URL.")
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", description="Log level."
@@ -82,6 +105,9 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings, description="The index file.")
     answers: AnswerSettings = Field(default_factory=AnswerSettings, description="Answering.")
     logging: LoggingSettings = Field(default_factory=LoggingSettings, description="Logging.")
+    ingest: IngestSettings = Field(
+        default_factory=IngestSettings, description="Adding sources from the web and feeds."
+    )
     telegram_bot_token: SecretStr | None = Field(
         default=None, exclude=True, description="From TELEGRAM_BOT_TOKEN only."
     )

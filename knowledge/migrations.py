@@ -81,7 +81,35 @@ async def m002_chat_state(db: aiosqlite.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (m001_sources_and_passages, m002_chat_state)
+async def m006_source_urls_and_feeds(db: aiosqlite.Connection) -> None:
+    """URLs and feed-entry ids that identify a source, remembered feeds, and a hash index so a
+    source re-published under another address is recognised as a duplicate."""
+    await _run(
+        db,
+        """
+        CREATE TABLE source_urls (
+            url TEXT PRIMARY KEY,
+            source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE
+        )""",
+        "CREATE INDEX source_urls_source ON source_urls(source_id)",
+        "CREATE INDEX sources_content_hash ON sources(content_hash)",
+        """
+        CREATE TABLE feeds (
+            url TEXT PRIMARY KEY,
+            title TEXT NOT NULL DEFAULT '',
+            added_at TEXT NOT NULL,
+            polled_at TEXT,
+            entries INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT ''
+        )""",
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    m001_sources_and_passages,
+    m002_chat_state,
+    m006_source_urls_and_feeds,
+)
 
 
 async def apply_migrations(db: aiosqlite.Connection, now: str) -> list[str]:

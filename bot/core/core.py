@@ -8,7 +8,7 @@ buttons keep working after a restart and across several running copies.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 
 from bot.core import replies
@@ -26,7 +26,14 @@ Handler = Callable[[Message, str], Awaitable[Reply]]
 
 
 class Core:
-    def __init__(self, library: Library, *, story: str = "", examples: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        library: Library,
+        *,
+        story: str = "",
+        examples: tuple[str, ...] = (),
+        extra_commands: Mapping[str, Handler] | None = None,
+    ):
         self._library = library
         self._story = story
         self._examples = examples
@@ -37,6 +44,7 @@ class Core:
             "sources": self._sources,
             "more": self._more,
         }
+        self._commands.update(extra_commands or {})  # e.g. bot.core.admin's /ingest, /forget
 
     @property
     def examples(self) -> tuple[str, ...]:
