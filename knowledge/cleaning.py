@@ -50,6 +50,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TypeVar
 
 __all__ = ["CleanResult", "clean_text"]
@@ -234,9 +235,20 @@ MAX_PASSES = 50  # every changing pass removes text, so this is only a backstop
 # --------------------------------------------------------------------------------------------
 
 
-def _fullmatch_any(patterns: Sequence[re.Pattern[str]], line: str) -> bool:
+def _fullmatch_any(patterns: tuple[re.Pattern[str], ...], line: str) -> bool:
     stripped = line.strip()
-    return bool(stripped) and any(p.fullmatch(stripped) for p in patterns)
+    return bool(stripped) and _alternation(patterns).fullmatch(stripped) is not None
+
+
+@lru_cache(maxsize=16)
+def _alternation(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str]:
+    """One regex for a rule table: a single fullmatch instead of one per rule (ingest speed).
+
+    Each rule keeps its own case flag via a scoped group; the tables use no backreferences.
+    """
+    return re.compile(
+        "|".join(f"(?{'i' if p.flags & re.IGNORECASE else ''}:{p.pattern})" for p in patterns)
+    )
 
 
 def _is_chrome_line(line: str) -> bool:

@@ -8,15 +8,16 @@ it was. Every outcome, good or bad, becomes an `IngestReport` line a person can 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge.bulk import BulkWriter, parsed
 from knowledge.documents import DocumentError
 from knowledge.readers import READABLE_SUFFIXES, Readout, read_fetched, read_path
 from knowledge.readers.feed import parse_feed
 from knowledge.readers.fetch import Fetcher, FetchError, check_url
-from knowledge.source_registry import FeedRecord, SourceRegistry
+from knowledge.source_registry import FeedRecord, Saved, SourceRegistry
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,38 @@ class Ingestor:
     def __init__(self, store: Store, fetcher: Fetcher) -> None:
         self.registry = SourceRegistry(store)
         self._fetcher = fetcher
+
+    async def ingest_paths(
+        self,
+        paths: Sequence[Path],
+        *,
+        workers: int = 1,
+        progress: Callable[[IngestReport], None] | None = None,
+    ) -> list[IngestReport]:
+        """Index many files (see `knowledge.bulk`); a bad file is reported, never half-written."""
+        reports: list[IngestReport] = []
+
+        def report(item: IngestReport) -> None:
+            reports.append(item)
+            if progress is not None:
+                progress(item)
+
+        def saved(path: Path, readout: Readout, one: Saved) -> None:
+            where = readout.keys[0] if readout.keys else str(path)
+            passages = len(readout.document.passages)
+            report(IngestReport(where, one.status, one.source_id, passages, one.detail))
+
+        writer = BulkWriter(self.registry, saved)
+        async for path, result in parsed(paths, workers):
+            if isinstance(result, str):
+                log.warning("not ingested: %s", result)
+                report(IngestReport(str(path), "failed", detail=result))
+            elif not result:
+                report(IngestReport(str(path), "failed", detail=f"{path}: nothing to index"))
+            for readout in result if not isinstance(result, str) else ():
+                await writer.add(path, readout)
+        await writer.flush()
+        return reports
 
     async def ingest_path(self, path: Path) -> list[IngestReport]:
         try:

@@ -45,16 +45,19 @@ class Library:
         self._max_bullets = max_bullets
 
     async def ingest(
-        self, paths: Iterable[Path], *, progress: Callable[[IngestReport], None] | None = None
+        self,
+        paths: Iterable[Path],
+        *,
+        progress: Callable[[IngestReport], None] | None = None,
+        workers: int = 1,
     ) -> list[IngestReport]:
-        """Index files one by one; a bad file is reported and skipped, never half-written."""
-        reports = []
-        for path in expand_paths(paths):
-            for report in await self.ingestor.ingest_path(path):
-                reports.append(report)
-                if progress is not None:
-                    progress(report)
-        return reports
+        """Index files and folders; a bad file is reported and skipped, never half-written.
+
+        `workers` > 1 parses large folders in that many processes (see `knowledge.bulk`).
+        """
+        return await self.ingestor.ingest_paths(
+            expand_paths(paths), workers=workers, progress=progress
+        )
 
     async def ingest_url(self, url: str) -> list[IngestReport]:
         """Fetch and index a web page, PDF or text file, or every entry of a feed."""

@@ -83,9 +83,23 @@ async def m002_chat_state(db: aiosqlite.Connection) -> None:
 
 async def m006_source_urls_and_feeds(db: aiosqlite.Connection) -> None:
     """URLs and feed-entry ids that identify a source, remembered feeds, and a hash index so a
-    source re-published under another address is recognised as a duplicate."""
+    source re-published under another address is recognised as a duplicate.
+
+    Also lets the store index a document's passages in one `INSERT … SELECT` instead of the
+    per-row insert trigger (about 3-5x faster to ingest): while `fts_sync.deferred` is 1,
+    which the store sets and clears inside its own write transaction, the trigger stands aside.
+    """
     await _run(
         db,
+        "CREATE TABLE fts_sync (deferred INTEGER NOT NULL)",
+        "INSERT INTO fts_sync (deferred) VALUES (0)",
+        "DROP TRIGGER passages_ai",
+        """
+        CREATE TRIGGER passages_ai AFTER INSERT ON passages
+        WHEN (SELECT deferred FROM fts_sync) = 0 BEGIN
+            INSERT INTO passages_fts(rowid, text, keywords)
+            VALUES (new.id, new.text, new.keywords);
+        END""",
         """
         CREATE TABLE source_urls (
             url TEXT PRIMARY KEY,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import aiosqlite
+
 from knowledge.models import Document
 from knowledge.store import Store, utc_now
 
@@ -38,30 +40,40 @@ class SourceRegistry:
         """Index `doc` unless it is already known: a known URL/entry id keeps its source id
         (so an edited page or entry updates in place), and text identical to another source
         is reported as a duplicate instead of indexed twice. One transaction."""
+        return (await self.save_many([(doc, tuple(keys))]))[0]
+
+    async def save_many(self, items: Sequence[tuple[Document, Sequence[str]]]) -> list[Saved]:
+        """`save` for several documents in one transaction (bulk ingest): all or none."""
+        results = []
         async with self._store.transaction() as db:
-            if keys:
-                marks = ",".join("?" * len(keys))
-                async with db.execute(
-                    f"SELECT source_id FROM source_urls WHERE url IN ({marks}) LIMIT 1",  # noqa: S608
-                    tuple(keys),
-                ) as cursor:
-                    known = await cursor.fetchone()
-                if known is not None and known[0] != doc.meta.id:
-                    doc = replace(doc, meta=replace(doc.meta, id=known[0]))
-            async with db.execute(
-                "SELECT id FROM sources WHERE content_hash = ? AND id != ? LIMIT 1",
-                (doc.content_hash, doc.meta.id),
-            ) as cursor:
-                twin = await cursor.fetchone()
-            if twin is not None:
-                return Saved("duplicate", twin[0], f"same text as {twin[0]}")
-            status = await self._store.write_document(db, doc)
-            await db.executemany(
-                "INSERT OR IGNORE INTO source_urls (url, source_id) VALUES (?, ?)",
-                [(key, doc.meta.id) for key in keys],
-            )
-        if status != "unchanged":
+            for doc, keys in items:
+                results.append(await self._save_in(db, doc, keys))
+        if any(r.status in ("added", "updated") for r in results):
             self._store.generation += 1
+        return results
+
+    async def _save_in(self, db: aiosqlite.Connection, doc: Document, keys: Sequence[str]) -> Saved:
+        if keys:
+            marks = ",".join("?" * len(keys))
+            async with db.execute(
+                f"SELECT source_id FROM source_urls WHERE url IN ({marks}) LIMIT 1",  # noqa: S608
+                tuple(keys),
+            ) as cursor:
+                known = await cursor.fetchone()
+            if known is not None and known[0] != doc.meta.id:
+                doc = replace(doc, meta=replace(doc.meta, id=known[0]))
+        async with db.execute(
+            "SELECT id FROM sources WHERE content_hash = ? AND id != ? LIMIT 1",
+            (doc.content_hash, doc.meta.id),
+        ) as cursor:
+            twin = await cursor.fetchone()
+        if twin is not None:
+            return Saved("duplicate", twin[0], f"same text as {twin[0]}")
+        status = await self._store.write_document(db, doc)
+        await db.executemany(
+            "INSERT OR IGNORE INTO source_urls (url, source_id) VALUES (?, ?)",
+            [(key, doc.meta.id) for key in keys],
+        )
         return Saved(status, doc.meta.id)
 
     async def add_feed(self, url: str, title: str) -> bool:

@@ -135,6 +135,9 @@ class Store:
                 " WHERE id = ?",
                 (meta_to_json(doc.meta), doc.path, doc.content_hash, now, doc.meta.id),
             )
+        # Index the passages in one statement after inserting them (see migration m006):
+        # several times faster than the per-row trigger, and still one transaction.
+        await db.execute("UPDATE fts_sync SET deferred = 1")
         await db.executemany(
             "INSERT INTO passages (source_id, position, speaker, text, keywords)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -149,6 +152,12 @@ class Store:
                 for p in doc.passages
             ],
         )
+        await db.execute(
+            "INSERT INTO passages_fts (rowid, text, keywords)"
+            " SELECT id, text, keywords FROM passages WHERE source_id = ?",
+            (doc.meta.id,),
+        )
+        await db.execute("UPDATE fts_sync SET deferred = 0")
         return "added" if row is None else "updated"
 
     async def forget(self, source_id: str) -> bool:

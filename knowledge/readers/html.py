@@ -6,6 +6,8 @@ removes what slips through (sponsor reads, cookie lines), like for any text sour
 
 from __future__ import annotations
 
+import html
+import re
 from urllib.parse import urlsplit
 
 import trafilatura
@@ -15,24 +17,44 @@ from knowledge.models import Document
 from knowledge.readers.common import partial_date, source_id, split_authors
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
 def html_document(
     raw: bytes | str, *, name: str, url: str | None = None, path: str = ""
 ) -> Document:
     """Extract a page's main text; a page with no readable text is refused, not indexed empty."""
+    body, front = extract_html(raw, name=name, url=url)
+    return build_document(body, front, name=name, path=path)
+
+
+def extract_html(
+    raw: bytes | str, *, name: str, url: str | None = None, fast: bool = False
+) -> tuple[str, FrontMatter]:
+    """The page's main text as paragraphs, and its metadata, before cleaning and splitting.
+
+    `fast` (bulk conversion of trusted documentation) skips trafilatura's fallback extractors
+    and all metadata but the `<title>`: about 3x faster.
+    """
     if not raw.strip():
         raise DocumentError(f"{name}: the page is empty")
     try:
         found = trafilatura.bare_extraction(
-            raw, url=url, with_metadata=True, include_comments=False, include_tables=False
+            raw,
+            url=url,
+            fast=fast,
+            with_metadata=not fast,
+            include_comments=False,
+            include_tables=False,
+            # htmldate's extensive search loads dateparser's locales (~10 s the first time)
+            date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception as exc:  # lxml and trafilatura raise many kinds on broken markup
         raise DocumentError(f"{name}: could not read the HTML ({exc.__class__.__name__})") from exc
     text = (getattr(found, "text", None) or "").strip() if found is not None else ""
     if not text:
         raise DocumentError(f"{name}: no readable text found in the HTML page")
-    title = (found.title or "").strip() or None
+    title = (found.title or "").strip() or (_page_title(raw) if fast else "") or None
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     if title and lines and lines[0] == title:
         lines = lines[1:]
@@ -49,4 +71,12 @@ def html_document(
         url=url,
         origin=f"web page {url}" if url else "",
     )
-    return build_document(body, front, name=name, path=path)
+    return body, front
+
+
+def _page_title(raw: bytes | str) -> str:
+    data = raw.encode("utf-8", "replace") if isinstance(raw, str) else raw
+    match = _TITLE.search(data[:20_000])
+    if not match:
+        return ""
+    return " ".join(html.unescape(match.group(1).decode("utf-8", "replace")).split())
