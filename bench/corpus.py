@@ -32,6 +32,8 @@ DOC_ROOTS = {
     "Django documentation": Path("/usr/share/doc/python-django-doc/html"),
     "GIMP user manual": Path("/usr/share/gimp/2.0/help/en"),
     "Apache HTTP Server documentation": Path("/usr/share/doc/apache2-doc/manual/en"),
+    "CMake documentation": Path("/usr/share/doc/cmake-data/html"),
+    "Sphinx documentation": Path("/usr/share/doc/sphinx-doc/html"),
 }
 SKIP_PARTS = frozenset({"_modules", "_sources", "genindex", "search"})
 MIN_WORDS = 40

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import resource
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from corpus import build_corpus
 
 from knowledge.library import Library
 from knowledge.query import QueryParser
+from knowledge.search import SearchEngine
 from knowledge.store import Store
 
 QUESTIONS = [
@@ -55,7 +55,16 @@ QUESTIONS = [
     "How do I sign a release tag with GPG?",
 ]
 SIZES = (1_000, 10_000, 100_000)
-WORKERS = min(os.cpu_count() or 1, 4)
+
+
+def engines(store: Store) -> list[tuple[str, SearchEngine | None]]:
+    """FTS5 (the default) and, when installed, the tantivy mirror behind the same interface."""
+    found: list[tuple[str, SearchEngine | None]] = [("fts5", None)]
+    try:
+        from knowledge.tantivy_engine import TantivyEngine
+    except ImportError:
+        return found
+    return [*found, ("tantivy", TantivyEngine(store))]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -83,7 +92,7 @@ async def ask_latency(library: Library, rounds: int) -> tuple[list[float], list[
 
 
 async def run(
-    files: list[Path], db: Path, target: int, rounds: int, table: Table
+    files: list[Path], db: Path, target: int, rounds: int, table: Table, workers: int
 ) -> dict[str, float]:
     totals = {"passages": 0.0, "seconds": 0.0, "files": 0.0}
     async with await Store.open(db) as store:
@@ -99,25 +108,32 @@ async def run(
                 want = size - have
                 step = 20 if not per_file else max(20, math.ceil(want / per_file * 1.02))
                 chunk = files[position : position + step]
-                await library.ingest(chunk, workers=WORKERS)
+                await library.ingest(chunk, workers=workers)
                 position += len(chunk)
                 per_file = await store.passage_count() / position
             totals["seconds"] += time.perf_counter() - started
             totals["files"] += position - batch_start
             passages = await store.passage_count()
-            cold, warm = await ask_latency(library, rounds)
-            table.add_row(
-                f"{passages:,}",
-                f"{position:,}",
-                f"{db_size_mb(db):,.1f}",
-                f"{peak_rss_mb():,.0f}",
-                f"{percentile(cold, 0.5):.2f}",
-                f"{percentile(cold, 0.95):.2f}",
-                f"{percentile(warm, 0.5):.2f}",
-                f"{percentile(warm, 0.95):.2f}",
-            )
+            for name, engine in engines(store):
+                synced = time.perf_counter()
+                if engine is not None:
+                    await engine.term_document_counts([])  # build/refresh the mirror index
+                synced_s = time.perf_counter() - synced
+                asker = Library(store, QueryParser.from_files(), engine=engine)
+                cold, warm = await ask_latency(asker, rounds)
+                table.add_row(
+                    f"{passages:,}",
+                    name + (f" (sync {synced_s:.1f} s)" if engine is not None else ""),
+                    f"{position:,}",
+                    f"{db_size_mb(db):,.1f}",
+                    f"{peak_rss_mb():,.0f}",
+                    f"{percentile(cold, 0.5):.2f}",
+                    f"{percentile(cold, 0.95):.2f}",
+                    f"{percentile(warm, 0.5):.2f}",
+                    f"{percentile(warm, 0.95):.2f}",
+                )
             if passages < size:
-                table.add_row(f"(corpus ran out below {size:,})", "", "", "", "", "", "", "")
+                table.add_row(f"(corpus ran out below {size:,})", *[""] * 8)
                 break
         totals["passages"] = float(await store.passage_count())
     return totals
@@ -128,6 +144,9 @@ async def main() -> None:
     parser.add_argument("--target", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--corpus", type=Path, default=Path.home() / ".cache/briefbot/bench-corpus")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="parse in this many processes (see knowledge.bulk)"
+    )
     parser.add_argument("--keep", type=Path, help="write the index here instead of a temp dir")
     args = parser.parse_args()
     console = Console()
@@ -136,14 +155,18 @@ async def main() -> None:
     console.print(
         f"corpus: {files:,} pages, {words:,} words ({time.perf_counter() - started:.0f} s)"
     )
-    table = Table(title="briefbot at scale: Debian HTML docs, BM25 (SQLite FTS5)")
-    for column in ("passages", "files", "DB MB", "peak RSS MB"):
+    table = Table(title="briefbot at scale: Debian HTML docs, BM25 path")
+    table.add_column("passages", justify="right")
+    table.add_column("engine")
+    for column in ("files", "DB MB", "peak RSS MB"):
         table.add_column(column, justify="right")
     for column in ("cold p50 ms", "cold p95 ms", "warm p50 ms", "warm p95 ms"):
         table.add_column(column, justify="right")
     with tempfile.TemporaryDirectory() as tmp:
         db = args.keep or Path(tmp) / "scale.sqlite3"
-        totals = await run(sorted(args.corpus.glob("*.md")), db, args.target, args.rounds, table)
+        totals = await run(
+            sorted(args.corpus.glob("*.md")), db, args.target, args.rounds, table, args.workers
+        )
     console.print(table)
     rate = totals["passages"] / totals["seconds"] if totals["seconds"] else 0.0
     console.print(

@@ -11,12 +11,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core.admin import AdminCommands
 from bot.core.core import Core
 from knowledge.library import Library, load_story
 from knowledge.query import QueryParser
 from knowledge.readers.fetch import Fetcher, FetchLimits
+from knowledge.search import SearchEngine
 from knowledge.store import Store
 
 
@@ -38,6 +39,7 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
             min_coverage=settings.answers.min_coverage,
             max_bullets=settings.answers.max_bullets,
             fetcher=Fetcher(fetch_limits(settings)),
+            engine=search_engine(settings, store),
         )
         if settings.store.bundled_sources:
             await library.sync_bundled()
@@ -62,3 +64,16 @@ def fetch_limits(settings: Settings) -> FetchLimits:
         max_bytes=int(ingest.max_megabytes * 1024 * 1024),
         max_redirects=ingest.max_redirects,
     )
+
+
+def search_engine(settings: Settings, store: Store) -> SearchEngine | None:
+    """The configured BM25 engine; None means the store's own FTS5."""
+    if settings.search.engine != "tantivy":
+        return None
+    try:
+        from knowledge.tantivy_engine import TantivyEngine
+    except ImportError as exc:
+        raise ConfigError(
+            "search.engine: tantivy is not installed (pip install 'briefbot[fast]')"
+        ) from exc
+    return TantivyEngine(store)

@@ -72,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=settings.logging.level, format="%(levelname)s %(name)s: %(message)s")
     try:
         return asyncio.run(_run(args, settings))
+    except ConfigError as exc:  # a setting that only fails when used (search.engine)
+        sys.stderr.write(f"config error: {exc}\n")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,9 +37,7 @@ async def cmd_ingest(app: App, args: argparse.Namespace, out: Console, err: Cons
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err
     ) as progress:
         task = progress.add_task("ingesting", total=len(files) + len(urls))
-        reports += await app.library.ingest(
-            files, workers=min(os.cpu_count() or 1, 4), progress=lambda _: progress.advance(task)
-        )
+        reports += await app.library.ingest(files, progress=lambda _: progress.advance(task))
         for url in urls:
             reports += await app.library.ingest_url(url)
             progress.advance(task)

@@ -89,6 +89,14 @@ class IngestSettings(Section):
     max_redirects: int = Field(default=5, ge=0, description="Most redirects followed for one URL.")
 
 
+class SearchSettings(Section):
+    engine: Literal["fts5", "tantivy"] = Field(
+        default="fts5",
+        description="BM25 engine: SQLite FTS5, or an in-memory tantivy mirror of it (much "
+        "faster on large archives; pip install 'briefbot[fast]').",
+    )
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", description="Log level."
@@ -105,6 +113,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings, description="The index file.")
     answers: AnswerSettings = Field(default_factory=AnswerSettings, description="Answering.")
     logging: LoggingSettings = Field(default_factory=LoggingSettings, description="Logging.")
+    search: SearchSettings = Field(default_factory=SearchSettings, description="Retrieval.")
     ingest: IngestSettings = Field(
         default_factory=IngestSettings, description="Adding sources from the web and feeds."
     )

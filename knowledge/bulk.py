@@ -23,7 +23,8 @@ from knowledge.source_registry import Saved, SourceRegistry
 
 log = logging.getLogger(__name__)
 BATCH_PASSAGES = 5000
-WINDOW = 64  # files parsed ahead of the writer, to bound memory
+CHUNK = 16  # files per worker task
+WINDOW = 16  # chunks parsed ahead of the writer, to bound memory
 PARALLEL_MIN_FILES = 100
 Parsed = tuple[Path, list[Readout] | str]  # readouts, or the error message
 
@@ -36,46 +37,71 @@ def read_path_or_error(path: Path) -> list[Readout] | str:
         return str(exc)
 
 
+def read_paths_or_errors(paths: list[Path]) -> list[list[Readout] | str]:
+    """Several files per worker task: one round trip per CHUNK files, not per file."""
+    return [read_path_or_error(path) for path in paths]
+
+
 async def parsed(paths: Sequence[Path], workers: int = 1) -> AsyncIterator[Parsed]:
     """Parse `paths` in order: inline, or with a pool of `workers` processes when there are
-    at least PARALLEL_MIN_FILES of them (a pool costs about a second to start)."""
+    at least PARALLEL_MIN_FILES of them (a pool costs about half a second to start)."""
     if workers <= 1 or len(paths) < PARALLEL_MIN_FILES:
         for path in paths:
             yield path, read_path_or_error(path)
         return
     loop = asyncio.get_running_loop()
+    chunks = [list(paths[i : i + CHUNK]) for i in range(0, len(paths), CHUNK)]
     pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
     try:
-        pending: deque[tuple[Path, asyncio.Future[list[Readout] | str]]] = deque()
-        for path in paths:  # at most WINDOW files parsed ahead of the writer
-            pending.append((path, loop.run_in_executor(pool, read_path_or_error, path)))
+        pending: deque[tuple[list[Path], asyncio.Future[list[list[Readout] | str]]]] = deque()
+        for chunk in chunks:  # at most WINDOW chunks parsed ahead of the writer
+            pending.append((chunk, loop.run_in_executor(pool, read_paths_or_errors, chunk)))
             if len(pending) >= WINDOW:
                 done, future = pending.popleft()
-                yield done, await future
+                for item in zip(done, await future, strict=True):
+                    yield item
         while pending:
             done, future = pending.popleft()
-            yield done, await future
+            for item in zip(done, await future, strict=True):
+                yield item
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
 class BulkWriter:
-    """Collects parsed documents and writes them in batches through the registry."""
+    """Collects parsed documents and writes them in batches through the registry.
+
+    A full batch is written by a background task, so the next batch is parsed while SQLite
+    (which releases the GIL) writes this one; batches still commit one after another, in order.
+    """
 
     def __init__(self, registry: SourceRegistry, on_saved: Callable[[Path, Readout, Saved], None]):
         self._registry = registry
         self._on_saved = on_saved
         self._batch: list[tuple[Path, Readout]] = []
         self._passages = 0
+        self._writing: asyncio.Task[None] | None = None
 
     async def add(self, path: Path, readout: Readout) -> None:
         self._batch.append((path, readout))
         self._passages += len(readout.document.passages)
         if self._passages >= BATCH_PASSAGES:
-            await self.flush()
+            batch, self._batch, self._passages = self._batch, [], 0
+            await self._wait()
+            self._writing = asyncio.create_task(self._write(batch))
 
     async def flush(self) -> None:
+        """Write what is left and wait for every batch to be committed."""
         batch, self._batch, self._passages = self._batch, [], 0
+        await self._wait()
+        await self._write(batch)
+
+    async def _wait(self) -> None:
+        if self._writing is not None:
+            task, self._writing = self._writing, None
+            await task
+
+    async def _write(self, batch: list[tuple[Path, Readout]]) -> None:
         if not batch:
             return
         try:

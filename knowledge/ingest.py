@@ -15,7 +15,6 @@ from pathlib import Path
 from knowledge.bulk import BulkWriter, parsed
 from knowledge.documents import DocumentError
 from knowledge.readers import READABLE_SUFFIXES, Readout, read_fetched, read_path
-from knowledge.readers.feed import parse_feed
 from knowledge.readers.fetch import Fetcher, FetchError, check_url
 from knowledge.source_registry import FeedRecord, Saved, SourceRegistry
 from knowledge.store import Store
@@ -108,6 +107,8 @@ class Ingestor:
 
         Returns (newly remembered, reports); a URL that is not a feed is not remembered.
         """
+        from knowledge.readers.feed import parse_feed
+
         try:
             fetched = await self._fetcher.fetch(check_url(url))
             feed = parse_feed(fetched.body, name=url)
@@ -124,6 +125,8 @@ class Ingestor:
 
     async def poll_feeds(self) -> list[IngestReport]:
         """Fetch every remembered feed once and index new or changed entries."""
+        from knowledge.readers.feed import parse_feed
+
         reports: list[IngestReport] = []
         for record in await self.registry.feeds():
             try:

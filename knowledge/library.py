@@ -19,7 +19,7 @@ from knowledge.ingest import Ingestor, IngestReport, expand_paths
 from knowledge.models import Source
 from knowledge.query import QueryParser
 from knowledge.readers.fetch import Fetcher
-from knowledge.search import Searcher, SearchResult
+from knowledge.search import SearchEngine, Searcher, SearchResult
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,11 @@ class Library:
         min_coverage: float = 0.5,
         max_bullets: int = 5,
         fetcher: Fetcher | None = None,
+        engine: SearchEngine | None = None,
     ) -> None:
         self.store = store
         self.ingestor = Ingestor(store, fetcher or Fetcher())
-        self.searcher = Searcher(store, parser, min_coverage=min_coverage)
+        self.searcher = Searcher(store, parser, min_coverage=min_coverage, engine=engine)
         self._max_bullets = max_bullets
 
     async def ingest(

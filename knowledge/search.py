@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from knowledge.models import Hit, Passage, SourceMeta
 from knowledge.query import Query, QueryParser, TermGroup
@@ -44,6 +46,14 @@ class SearchResult:
         return max((h.coverage for h in self.hits), default=0.0)
 
 
+class SearchEngine(Protocol):
+    """Where BM25 candidates come from: the store's FTS5 (default) or `TantivyEngine`."""
+
+    async def fts_search(self, match: str, limit: int) -> list[tuple[Passage, str, float]]: ...
+
+    async def term_document_counts(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]: ...
+
+
 class Searcher:
     """Answers `search(question)` over a `Store`; caches per index generation."""
 
@@ -54,8 +64,10 @@ class Searcher:
         *,
         candidates: int = CANDIDATES,
         min_coverage: float = MIN_COVERAGE,
+        engine: SearchEngine | None = None,
     ) -> None:
         self._store = store
+        self._engine: SearchEngine = engine or store  # FTS5 unless a faster engine is given
         self._parser = parser
         self._candidates = candidates
         self._min_coverage = min_coverage
@@ -74,7 +86,7 @@ class Searcher:
         if query.empty:
             return SearchResult(query, (), {}, True, "the question has no searchable words")
         await self._refresh()
-        rows = await self._store.fts_search(query.fts(), limit or self._candidates)
+        rows = await self._engine.fts_search(query.fts(), limit or self._candidates)
         weights = await self._weights(query)
         hits = self._diversify(self._rank(query, rows, weights))
         return self._verdict(query, hits, weights)
@@ -153,7 +165,7 @@ class Searcher:
         """
         missing = [g.fts() for g in query.groups if g.fts() not in self._df]
         if missing:
-            self._total, counts = await self._store.term_document_counts(missing)
+            self._total, counts = await self._engine.term_document_counts(missing)
             self._df.update(counts)
         n = max(self._total, 1)
         return {

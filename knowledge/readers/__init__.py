@@ -14,11 +14,12 @@ from urllib.parse import urlsplit
 from knowledge.documents import TEXT_SUFFIXES, DocumentError, parse_document, parse_text
 from knowledge.models import Document
 from knowledge.readers.common import decode_text
-from knowledge.readers.feed import FEED_SUFFIXES, looks_like_feed, parse_feed
 from knowledge.readers.fetch import Fetched
-from knowledge.readers.html import HTML_SUFFIXES, html_document
-from knowledge.readers.pdf import pdf_document
 
+# The html, pdf and feed readers are imported when first needed: trafilatura and friends take
+# about a second to import, which `briefbot ask` and bulk-ingest worker processes never need.
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+FEED_SUFFIXES = frozenset({".rss", ".atom", ".xml"})
 READABLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES | {".pdf"}
 
 
@@ -36,10 +37,16 @@ def read_path(path: Path) -> list[Readout]:
     if suffix in TEXT_SUFFIXES:
         return [Readout(parse_document(path))]
     if suffix in HTML_SUFFIXES:
+        from knowledge.readers.html import html_document
+
         return [Readout(html_document(path.read_bytes(), name=path.stem, path=str(path)))]
     if suffix == ".pdf":
+        from knowledge.readers.pdf import pdf_document
+
         return [Readout(pdf_document(path.read_bytes(), name=path.stem, path=str(path)))]
     if suffix in FEED_SUFFIXES:
+        from knowledge.readers.feed import parse_feed
+
         feed = parse_feed(path.read_bytes(), name=path.name)
         return [Readout(e.document, e.keys) for e in feed.entries]
     kinds = ", ".join(sorted(READABLE_SUFFIXES))
@@ -55,6 +62,10 @@ def read_fetched(fetched: Fetched) -> list[Readout]:
 
 
 def _read_fetched(fetched: Fetched) -> list[Readout]:
+    from knowledge.readers.feed import looks_like_feed, parse_feed
+    from knowledge.readers.html import html_document
+    from knowledge.readers.pdf import pdf_document
+
     body, url = fetched.body, fetched.final_url
     name = _name_from_url(url)
     keys = tuple(dict.fromkeys((fetched.url, fetched.final_url)))

@@ -19,7 +19,6 @@ from knowledge.documents import DocumentError, FrontMatter, build_document
 from knowledge.models import Document
 from knowledge.readers.common import source_id, split_authors
 
-FEED_SUFFIXES = frozenset({".rss", ".atom", ".xml"})
 _BLOCK = re.compile(r"(?i)<\s*/?\s*(p|div|br|li|h[1-6]|blockquote|tr|section|article)\b[^>]*>")
 _TAG = re.compile(r"<[^>]+>")
 _SCRIPT = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>")

@@ -16,7 +16,6 @@ from knowledge.documents import DocumentError, FrontMatter, build_document
 from knowledge.models import Document
 from knowledge.readers.common import partial_date, source_id, split_authors
 
-HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
