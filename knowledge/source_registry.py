@@ -11,15 +11,10 @@ from dataclasses import dataclass, replace
 
 import aiosqlite
 
+from knowledge.bulk_store import save_batch
 from knowledge.models import Document
+from knowledge.source_registry_types import Saved
 from knowledge.store import Store, utc_now
-
-
-@dataclass(frozen=True, slots=True)
-class Saved:
-    status: str  # added | updated | unchanged | duplicate
-    source_id: str
-    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +39,10 @@ class SourceRegistry:
 
     async def save_many(self, items: Sequence[tuple[Document, Sequence[str]]]) -> list[Saved]:
         """`save` for several documents in one transaction (bulk ingest): all or none."""
-        results = []
         async with self._store.transaction() as db:
-            for doc, keys in items:
-                results.append(await self._save_in(db, doc, keys))
+            results = await save_batch(db, items) if len(items) > 1 else None
+            if results is None:
+                results = [await self._save_in(db, doc, keys) for doc, keys in items]
         if any(r.status in ("added", "updated") for r in results):
             self._store.generation += 1
         return results
