@@ -123,7 +123,8 @@ async def run(
                 cold, warm = await ask_latency(asker, rounds)
                 table.add_row(
                     f"{passages:,}",
-                    name + (f" (sync {synced_s:.1f} s)" if engine is not None else ""),
+                    name,
+                    f"{synced_s:.1f}" if engine is not None else "-",
                     f"{position:,}",
                     f"{db_size_mb(db):,.1f}",
                     f"{peak_rss_mb():,.0f}",
@@ -133,7 +134,7 @@ async def run(
                     f"{percentile(warm, 0.95):.2f}",
                 )
             if passages < size:
-                table.add_row(f"(corpus ran out below {size:,})", *[""] * 8)
+                table.add_row(f"(corpus ran out below {size:,})", *[""] * 9)
                 break
         totals["passages"] = float(await store.passage_count())
     return totals
@@ -149,7 +150,7 @@ async def main() -> None:
     )
     parser.add_argument("--keep", type=Path, help="write the index here instead of a temp dir")
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=160)
     started = time.perf_counter()
     files, words = build_corpus(args.corpus)
     console.print(
@@ -158,6 +159,7 @@ async def main() -> None:
     table = Table(title="briefbot at scale: Debian HTML docs, BM25 path")
     table.add_column("passages", justify="right")
     table.add_column("engine")
+    table.add_column("mirror build s", justify="right")
     for column in ("files", "DB MB", "peak RSS MB"):
         table.add_column(column, justify="right")
     for column in ("cold p50 ms", "cold p95 ms", "warm p50 ms", "warm p95 ms"):
