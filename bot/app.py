@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.chat_store import ChatStore
-from bot.config import Settings
+from bot.config import ConfigError, Settings
+from bot.core.admin import AdminCommands
 from bot.core.core import Core
 from bot.core.digest_commands import DigestCommands
 from bot.core.guard import Guard
@@ -23,6 +24,8 @@ from bot.semantic import choose_embedder
 from knowledge.digest import DigestBuilder
 from knowledge.library import Library, load_story
 from knowledge.query import QueryParser
+from knowledge.readers.fetch import Fetcher, FetchLimits
+from knowledge.search import SearchEngine
 from knowledge.store import Store
 
 
@@ -48,6 +51,8 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
             min_coverage=settings.answers.min_coverage,
             max_bullets=settings.answers.max_bullets,
             embedder=choose_embedder(settings.semantic),
+            fetcher=Fetcher(fetch_limits(settings)),
+            engine=search_engine(settings, store),
         )
         if settings.store.bundled_sources:
             await library.sync_bundled()
@@ -70,6 +75,7 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
             chats=ChatStore(store, question_days=settings.logging.question_days),
             guard=guard,
             metrics=metrics,
+            extra_commands=AdminCommands(library, settings.ingest.admins).table(),
         )
         subscriptions = SubscriptionStore(store)
         digests = DigestBuilder(library, story)
@@ -77,3 +83,27 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
         yield App(settings, store, library, core, metrics, health, subscriptions, digests)
     finally:
         await store.aclose()
+
+
+def fetch_limits(settings: Settings) -> FetchLimits:
+    """The `[ingest]` settings as the fetcher's limits."""
+    ingest = settings.ingest
+    return FetchLimits(
+        connect_timeout=ingest.connect_timeout,
+        read_timeout=ingest.read_timeout,
+        max_bytes=int(ingest.max_megabytes * 1024 * 1024),
+        max_redirects=ingest.max_redirects,
+    )
+
+
+def search_engine(settings: Settings, store: Store) -> SearchEngine | None:
+    """The configured BM25 engine; None means the store's own FTS5."""
+    if settings.search.engine != "tantivy":
+        return None
+    try:
+        from knowledge.tantivy_engine import TantivyEngine
+    except ImportError as exc:
+        raise ConfigError(
+            "search.engine: tantivy is not installed (pip install 'briefbot[fast]')"
+        ) from exc
+    return TantivyEngine(store)

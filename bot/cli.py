@@ -43,8 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("chat", parents=[common], help="interactive console chat (/help inside)")
 
-    ingest = commands.add_parser("ingest", parents=[common], help="index .txt/.md files or folders")
-    ingest.add_argument("paths", nargs="+", type=Path)
+    ingest = commands.add_parser(
+        "ingest", parents=[common], help="index files, folders, http(s) URLs or feeds"
+    )
+    ingest.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
+
+    feeds = commands.add_parser("feeds", parents=[common], help="remember and list RSS/Atom feeds")
+    feed_commands = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    feeds_add = feed_commands.add_parser("add", parents=[common], help="remember a feed, ingest it")
+    feeds_add.add_argument("url")
+    feed_commands.add_parser("list", parents=[common], help="the remembered feeds")
 
     commands.add_parser("sources", parents=[common], help="list the indexed sources")
 
@@ -79,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs = configure_logging(settings.logging, secrets_of(settings))
     try:
         return asyncio.run(_run(args, settings))
+    except ConfigError as exc:  # a setting that only fails when used (search.engine)
+        sys.stderr.write(f"config error: {exc}\n")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     finally:

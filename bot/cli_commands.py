@@ -11,10 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
+from bot import cli_ingest
 from bot.adapters.console import ConsoleChat
 from bot.app import App
 from bot.chat_store import ChatStore
@@ -28,7 +28,6 @@ from bot.render.text import render_text
 from bot.runner import RunError, build_adapters, run
 from knowledge.answer import Answer
 from knowledge.evaluation import EvalFormatError, evaluate, load_items
-from knowledge.library import expand_paths
 
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False)
@@ -92,23 +91,11 @@ async def cmd_chat(app: App, args: argparse.Namespace) -> int:
 
 
 async def cmd_ingest(app: App, args: argparse.Namespace) -> int:
-    missing = [p for p in args.paths if not p.exists()]
-    for path in missing:
-        err.print(f"not found: {path}")
-    files = expand_paths([p for p in args.paths if p.exists()])
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err
-    ) as progress:
-        task = progress.add_task("ingesting", total=len(files))
-        reports = await app.library.ingest(files, progress=lambda _: progress.advance(task))
-    table = Table("file", "status", "source id", "passages", "detail")
-    for report in reports:
-        table.add_row(
-            report.path, report.status, report.source_id, str(report.passages), report.detail
-        )
-    out.print(table)
-    failed = missing or any(r.status == "failed" for r in reports)
-    return 1 if failed else 0
+    return await cli_ingest.cmd_ingest(app, args, out, err)
+
+
+async def cmd_feeds(app: App, args: argparse.Namespace) -> int:
+    return await cli_ingest.cmd_feeds(app, args, out, err)
 
 
 async def cmd_sources(app: App, args: argparse.Namespace) -> int:
@@ -237,6 +224,7 @@ COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
     "ask": cmd_ask,
     "chat": cmd_chat,
     "ingest": cmd_ingest,
+    "feeds": cmd_feeds,
     "sources": cmd_sources,
     "eval": cmd_eval,
     "run": cmd_run,

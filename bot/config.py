@@ -128,6 +128,37 @@ class DigestSettings(Section):
         return value
 
 
+class IngestSettings(Section):
+    admins: list[str] = Field(
+        default_factory=list,
+        description='Chat users who may /ingest and /forget, as "platform:user_id" '
+        '(e.g. "telegram:123", "discord:456").',
+    )
+    feed_poll_minutes: float = Field(
+        default=60.0, gt=0, description="How often remembered feeds are polled for new entries."
+    )
+    connect_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds to wait for a web server to accept a connection."
+    )
+    read_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for the next bytes of a response."
+    )
+    max_megabytes: float = Field(
+        default=10.0,
+        gt=0,
+        description="Largest page, PDF or feed fetched (MB, checked while reading).",
+    )
+    max_redirects: int = Field(default=5, ge=0, description="Most redirects followed for one URL.")
+
+
+class SearchSettings(Section):
+    engine: Literal["fts5", "tantivy"] = Field(
+        default="fts5",
+        description="BM25 engine: SQLite FTS5, or an in-memory tantivy mirror of it (much "
+        "faster on large archives; pip install 'briefbot[fast]').",
+    )
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", description="Log level."
@@ -234,6 +265,10 @@ class Settings(BaseSettings):
     access: AccessSettings = Field(default_factory=AccessSettings, description="Access.")
     telegram: TelegramSettings = Field(default_factory=TelegramSettings, description="Telegram.")
     digest: DigestSettings = Field(default_factory=DigestSettings, description="Daily digest.")
+    search: SearchSettings = Field(default_factory=SearchSettings, description="Retrieval.")
+    ingest: IngestSettings = Field(
+        default_factory=IngestSettings, description="Adding sources from the web and feeds."
+    )
     telegram_bot_token: SecretStr | None = Field(
         default=None, exclude=True, description="From TELEGRAM_BOT_TOKEN only."
     )

@@ -19,6 +19,7 @@ from typing import Protocol
 from bot.app import App
 from bot.core.delivery import Sender
 from bot.digest.scheduler import build_digest_scheduler
+from bot.feed_poller import build_feed_poller
 from bot.observability.http import open_http
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,11 @@ async def run(
     scheduler delivering through them; each one's state is a health check, and when
     `[http] enabled` the /healthz and /metrics endpoint is open for the whole run."""
     senders = {name: adapter for name, adapter in adapters if isinstance(adapter, Sender)}
-    adapters = [*adapters, ("digest scheduler", build_digest_scheduler(app, senders))]
+    adapters = [
+        *adapters,
+        ("digest scheduler", build_digest_scheduler(app, senders)),
+        ("feed poller", build_feed_poller(app)),
+    ]
     for name, adapter in adapters:
         app.health.register(name, lambda adapter=adapter: adapter.connected)
     async with open_http(app.settings.http, app.health, app.metrics) as server:
@@ -169,4 +174,4 @@ async def _close_all(
 
 def _label(name: str) -> str:
     """What the run calls a part in its messages: "telegram bot", "digest scheduler"."""
-    return name if name.endswith("scheduler") else f"{name} bot"
+    return f"{name} bot" if name in PLATFORMS else name

@@ -15,38 +15,19 @@ from importlib import resources
 from pathlib import Path
 
 from knowledge.answer import Answer, compose
-from knowledge.documents import TEXT_SUFFIXES, DocumentError, parse_document
 from knowledge.embeddings import Embedder
+from knowledge.ingest import Ingestor, IngestReport, expand_paths
 from knowledge.models import Source
 from knowledge.query import QueryParser
-from knowledge.search import Searcher, SearchResult
+from knowledge.readers.fetch import Fetcher
+from knowledge.search import SearchEngine, Searcher, SearchResult
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class IngestReport:
-    path: str
-    status: str  # added | updated | unchanged | failed
-    source_id: str = ""
-    passages: int = 0
-    detail: str = ""
-
-
 def bundled_sources_dir() -> Path:
     return Path(str(resources.files("knowledge") / "sources"))
-
-
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and the text files inside any directory given, in a stable order."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in TEXT_SUFFIXES))
-        else:
-            found.append(path)
-    return found
 
 
 class Library:
@@ -58,41 +39,56 @@ class Library:
         min_coverage: float = 0.5,
         max_bullets: int = 5,
         embedder: Embedder | None = None,
+        fetcher: Fetcher | None = None,
+        engine: SearchEngine | None = None,
     ) -> None:
         self.store = store
+        self.ingestor = Ingestor(store, fetcher or Fetcher())
         self.vectors = None
         if embedder is not None:
             from knowledge.vectors import VectorIndex  # numpy: only with the semantic extra
 
             self.vectors = VectorIndex(store, embedder)
-        self.searcher = Searcher(store, parser, min_coverage=min_coverage, vectors=self.vectors)
+        self.searcher = Searcher(
+            store, parser, min_coverage=min_coverage, vectors=self.vectors, engine=engine
+        )
         self._max_bullets = max_bullets
 
     async def ingest(
-        self, paths: Iterable[Path], *, progress: Callable[[IngestReport], None] | None = None
+        self,
+        paths: Iterable[Path],
+        *,
+        progress: Callable[[IngestReport], None] | None = None,
+        workers: int = 1,
     ) -> list[IngestReport]:
-        """Index files one by one; a bad file is reported and skipped, never half-written."""
-        reports = []
-        for path in expand_paths(paths):
-            report = await self._ingest_one(path)
-            reports.append(report)
-            if progress is not None:
-                progress(report)
-        if self.vectors is not None:
-            encoded = await self.vectors.sync()  # only passages whose text is new
-            log.info("embedded %d new passages", encoded)
+        """Index files and folders; a bad file is reported and skipped, never half-written.
+
+        `workers` > 1 parses large folders in that many processes (see `knowledge.bulk`).
+        """
+        reports = await self.ingestor.ingest_paths(
+            expand_paths(paths), workers=workers, progress=progress
+        )
+        await self._embed_new()
         return reports
 
-    async def _ingest_one(self, path: Path) -> IngestReport:
-        try:
-            doc = parse_document(path)
-        except (DocumentError, OSError) as exc:
-            log.warning("not ingested: %s", exc)
-            return IngestReport(str(path), "failed", detail=str(exc))
-        status = await self.store.upsert_document(doc)
-        if doc.removed:
-            log.info("%s: cleaning removed %d boilerplate spans", path.name, len(doc.removed))
-        return IngestReport(str(path), status, doc.meta.id, len(doc.passages))
+    async def ingest_url(self, url: str) -> list[IngestReport]:
+        """Fetch and index a web page, PDF or text file, or every entry of a feed."""
+        reports = await self.ingestor.ingest_url(url)
+        await self._embed_new()
+        return reports
+
+    async def poll_feeds(self) -> list[IngestReport]:
+        """Index the new and changed entries of every remembered feed."""
+        reports = await self.ingestor.poll_feeds()
+        await self._embed_new()
+        return reports
+
+    async def _embed_new(self) -> None:
+        """With the semantic extra: embed the passages whose text is new (others are kept)."""
+        if self.vectors is not None:
+            encoded = await self.vectors.sync()
+            if encoded:
+                log.info("embedded %d new passages", encoded)
 
     async def sync_bundled(self) -> list[IngestReport]:
         """Index the bundled sources: the first run builds the index, later runs are no-ops

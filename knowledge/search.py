@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from knowledge.models import Hit, Passage, SourceMeta
 from knowledge.query import Query, QueryParser, TermGroup
@@ -54,6 +55,14 @@ class SearchResult:
         return max((h.coverage for h in self.hits), default=0.0)
 
 
+class SearchEngine(Protocol):
+    """Where BM25 candidates come from: the store's FTS5 (default) or `TantivyEngine`."""
+
+    async def fts_search(self, match: str, limit: int) -> list[tuple[Passage, str, float]]: ...
+
+    async def term_document_counts(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]: ...
+
+
 class Searcher:
     """Answers `search(question)` over a `Store`; caches per index generation."""
 
@@ -65,8 +74,10 @@ class Searcher:
         candidates: int = CANDIDATES,
         min_coverage: float = MIN_COVERAGE,
         vectors: VectorIndex | None = None,
+        engine: SearchEngine | None = None,
     ) -> None:
         self._store = store
+        self._engine: SearchEngine = engine or store  # FTS5 unless a faster engine is given
         self._parser = parser
         self._vectors = vectors
         self._candidates = candidates
@@ -96,7 +107,7 @@ class Searcher:
         await self._refresh()
         focus = understand(question, self._metas.values())
         widen = 1 if focus.source_id is None and focus.speaker is None else FOCUS_WIDEN
-        rows = await self._store.fts_search(query.fts(), (limit or self._candidates) * widen)
+        rows = await self._engine.fts_search(query.fts(), (limit or self._candidates) * widen)
         rows = [r for r in rows if _allowed(r[0], focus)][: limit or self._candidates]
         evidence = None
         if self._vectors is not None and hybrid is not False:
@@ -212,7 +223,7 @@ class Searcher:
         """
         missing = [g.fts() for g in query.groups if g.fts() not in self._df]
         if missing:
-            self._total, counts = await self._store.term_document_counts(missing)
+            self._total, counts = await self._engine.term_document_counts(missing)
             self._df.update(counts)
         n = max(self._total, 1)
         return {

@@ -119,42 +119,58 @@ class Store:
 
     async def upsert_document(self, doc: Document) -> str:
         """Index a document; return "added", "updated" or "unchanged" (same content hash)."""
-        now = utc_now()
         async with self.transaction() as db:
-            async with db.execute(
-                "SELECT content_hash FROM sources WHERE id = ?", (doc.meta.id,)
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row is not None and row[0] == doc.content_hash:
-                return "unchanged"
-            if row is None:
-                await db.execute(
-                    "INSERT INTO sources (id, meta, path, content_hash, added_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (doc.meta.id, meta_to_json(doc.meta), doc.path, doc.content_hash, now, now),
-                )
-            else:
-                await db.execute("DELETE FROM passages WHERE source_id = ?", (doc.meta.id,))
-                await db.execute(
-                    "UPDATE sources SET meta = ?, path = ?, content_hash = ?, updated_at = ?"
-                    " WHERE id = ?",
-                    (meta_to_json(doc.meta), doc.path, doc.content_hash, now, doc.meta.id),
-                )
-            await db.executemany(
-                "INSERT INTO passages (source_id, position, speaker, text, keywords)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [
-                    (
-                        doc.meta.id,
-                        p.position,
-                        p.speaker,
-                        p.text,
-                        passage_keywords(doc.meta, p.speaker, p.text),
-                    )
-                    for p in doc.passages
-                ],
+            status = await self.write_document(db, doc)
+        if status != "unchanged":
+            self.generation += 1
+        return status
+
+    async def write_document(self, db: aiosqlite.Connection, doc: Document) -> str:
+        """Write `doc` inside the caller's `transaction()` (so related rows commit with it);
+        the caller bumps `generation` after the commit when the status is not "unchanged"."""
+        now = utc_now()
+        async with db.execute(
+            "SELECT content_hash FROM sources WHERE id = ?", (doc.meta.id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is not None and row[0] == doc.content_hash:
+            return "unchanged"
+        if row is None:
+            await db.execute(
+                "INSERT INTO sources (id, meta, path, content_hash, added_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (doc.meta.id, meta_to_json(doc.meta), doc.path, doc.content_hash, now, now),
             )
-        self.generation += 1
+        else:
+            await db.execute("DELETE FROM passages WHERE source_id = ?", (doc.meta.id,))
+            await db.execute(
+                "UPDATE sources SET meta = ?, path = ?, content_hash = ?, updated_at = ?"
+                " WHERE id = ?",
+                (meta_to_json(doc.meta), doc.path, doc.content_hash, now, doc.meta.id),
+            )
+        # Index the passages in one statement after inserting them (see migration m006):
+        # several times faster than the per-row trigger, and still one transaction.
+        await db.execute("UPDATE fts_sync SET deferred = 1")
+        await db.executemany(
+            "INSERT INTO passages (source_id, position, speaker, text, keywords)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (
+                    doc.meta.id,
+                    p.position,
+                    p.speaker,
+                    p.text,
+                    passage_keywords(doc.meta, p.speaker, p.text),
+                )
+                for p in doc.passages
+            ],
+        )
+        await db.execute(
+            "INSERT INTO passages_fts (rowid, text, keywords)"
+            " SELECT id, text, keywords FROM passages WHERE source_id = ?",
+            (doc.meta.id,),
+        )
+        await db.execute("UPDATE fts_sync SET deferred = 0")
         return "added" if row is None else "updated"
 
     async def forget(self, source_id: str) -> bool:

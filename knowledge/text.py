@@ -26,6 +26,8 @@ def sanitize(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lowercase and strip diacritics, like unicode61's remove_diacritics."""
+    if text.isascii():  # nothing to decompose (and most text is ASCII): ~10x faster
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -141,6 +141,12 @@ async def test_the_run_reports_health_and_delivers_a_missed_digest(app: App) -> 
         "telegram": "ok",
         "discord": "ok",
         "digest scheduler": "ok",
+        "feed poller": "ok",
     }
     assert digest["text"].startswith("Briefing — ")
-    assert said.lines[-3] == "The digest scheduler stopped."  # closed before the bots
+    assert said.lines[-4:] == [  # closed in reverse: the bots last
+        "The feed poller stopped.",
+        "The digest scheduler stopped.",
+        "The discord bot stopped.",
+        "The telegram bot stopped.",
+    ]

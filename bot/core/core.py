@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -50,6 +50,7 @@ class Core:
         metrics: Metrics | None = None,
         chats: ChatStore | None = None,
         guard: Guard | None = None,
+        extra_commands: Mapping[str, Handler] | None = None,
     ):
         self._library = library
         self._metrics = metrics
@@ -65,6 +66,7 @@ class Core:
             "more": self._more,
             "why": self._why,
         }
+        self._commands.update(extra_commands or {})  # e.g. bot.core.admin's /ingest, /forget
 
     def register(self, name: str, handler: Handler) -> None:
         """Add (or replace) a command, e.g. the digest's (bot/core/digest_commands.py)."""

@@ -1,0 +1,69 @@
+"""The CLI's source commands: `briefbot ingest PATH_OR_URL…` and `briefbot feeds add|list`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from bot.app import App
+from knowledge.ingest import IngestReport, expand_paths
+from knowledge.readers.fetch import is_url
+
+
+def report_table(reports: Sequence[IngestReport]) -> Table:
+    table = Table("file / URL", "status", "source id", "passages", "detail")
+    for report in reports:
+        table.add_row(
+            report.path, report.status, report.source_id, str(report.passages), report.detail
+        )
+    return table
+
+
+async def cmd_ingest(app: App, args: argparse.Namespace, out: Console, err: Console) -> int:
+    """Files and folders first (with a progress bar), then URLs; exit 1 if anything failed."""
+    urls = [t for t in args.paths if is_url(t)]
+    paths = [Path(t) for t in args.paths if not is_url(t)]
+    missing = [p for p in paths if not p.exists()]
+    for path in missing:
+        err.print(f"not found: {path}")
+    files = expand_paths([p for p in paths if p.exists()])
+    reports: list[IngestReport] = []
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err
+    ) as progress:
+        task = progress.add_task("ingesting", total=len(files) + len(urls))
+        reports += await app.library.ingest(files, progress=lambda _: progress.advance(task))
+        for url in urls:
+            reports += await app.library.ingest_url(url)
+            progress.advance(task)
+    out.print(report_table(reports))
+    return 1 if missing or any(r.failed for r in reports) else 0
+
+
+async def cmd_feeds(app: App, args: argparse.Namespace, out: Console, err: Console) -> int:
+    ingestor = app.library.ingestor
+    if args.feeds_command == "add":
+        new, reports = await ingestor.add_feed(args.url)
+        if reports and reports[0].failed and len(reports) == 1:
+            err.print(f"not remembered: {reports[0].detail}")
+            return 1
+        out.print(f"{'remembered' if new else 'already remembered'}: {args.url}")
+        out.print(report_table(reports))
+        return 1 if any(r.failed for r in reports) else 0
+    table = Table("url", "title", "added", "last polled", "entries", "last error")
+    for feed in await ingestor.feeds():
+        table.add_row(
+            feed.url,
+            feed.title,
+            feed.added_at,
+            feed.polled_at or "never",
+            str(feed.entries),
+            feed.last_error,
+        )
+    out.print(table)
+    return 0

@@ -1,0 +1,81 @@
+"""Admin chat commands: `/ingest URL` adds a source, `/forget SOURCE` removes one.
+
+Only the users named in `ingest.admins` (as "platform:user_id") may run them; everybody else
+gets a polite refusal. The handlers register into the core's command table, so adapters need
+no change, and they speak to the knowledge layer only through `Library`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+
+from bot.core.model import Message, Reply, ReplyKind
+from knowledge.ingest import IngestReport
+from knowledge.library import Library
+from knowledge.readers.fetch import is_url
+
+Handler = Callable[[Message, str], Awaitable[Reply]]
+REFUSAL = (
+    "Sorry, only the bot's admins can add or remove sources. "
+    "Ask one of them, or see /sources for what I already know."
+)
+_VERBS = {
+    "added": "Added",
+    "updated": "Updated",
+    "unchanged": "Already indexed, unchanged:",
+    "duplicate": "Skipped, a duplicate:",
+}
+
+
+class AdminCommands:
+    def __init__(self, library: Library, admins: Iterable[str]) -> None:
+        self._library = library
+        self._admins = frozenset(a.strip() for a in admins)
+
+    def table(self) -> dict[str, Handler]:
+        """The commands to merge into the core's command table."""
+        return {"ingest": self.ingest, "forget": self.forget}
+
+    def is_admin(self, message: Message) -> bool:
+        return f"{message.platform}:{message.user_id}" in self._admins
+
+    async def ingest(self, message: Message, argument: str) -> Reply:
+        if not self.is_admin(message):
+            return _refuse()
+        url = argument.strip().split()[0] if argument.strip() else ""
+        if not is_url(url):
+            return _info("Usage: /ingest URL — a web page, PDF, text file or RSS/Atom feed.")
+        reports = await self._library.ingest_url(url)
+        failed = [r for r in reports if r.failed]
+        lines = tuple(_line(r) for r in reports[:10])
+        if len(reports) > 10:
+            lines += (f"… and {len(reports) - 10} more.",)
+        kind = ReplyKind.ERROR if failed and len(failed) == len(reports) else ReplyKind.INFO
+        return Reply(kind=kind, title="Ingest", body=lines, footer=("See /sources.",))
+
+    async def forget(self, message: Message, argument: str) -> Reply:
+        if not self.is_admin(message):
+            return _refuse()
+        source_id = argument.strip()
+        if not source_id:
+            return _info("Usage: /forget SOURCE_ID — the id is shown by /sources.")
+        if await self._library.forget(source_id):
+            return _info(f"Forgot {source_id}: its passages are no longer quoted.")
+        return _info(f"There is no source with id {source_id}. /sources shows each source's id.")
+
+
+def _line(report: IngestReport) -> str:
+    if report.failed:
+        return f"Could not ingest: {report.detail}"
+    verb = _VERBS.get(report.status, report.status)
+    passages = f" ({report.passages} passages)" if report.status in ("added", "updated") else ""
+    detail = f" — {report.detail}" if report.detail else ""
+    return f"{verb} {report.source_id}{passages}{detail}"
+
+
+def _refuse() -> Reply:
+    return Reply(kind=ReplyKind.REFUSAL, body=(REFUSAL,))
+
+
+def _info(text: str) -> Reply:
+    return Reply(kind=ReplyKind.INFO, body=(text,))

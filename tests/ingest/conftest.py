@@ -1,0 +1,35 @@
+"""Fixtures of the ingest tests: the local source server and an app with tight fetch limits."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, open_app
+from bot.config import load_settings
+from tests.web_sources import SourceServer
+
+LIMITS = {
+    "admins": ["console:boss"],
+    "connect_timeout": 2.0,
+    "read_timeout": 0.3,
+    "max_megabytes": 0.05,
+    "max_redirects": 3,
+}
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[SourceServer]:
+    served = SourceServer()
+    await served.start()
+    yield served
+    await served.aclose()
+
+
+@pytest.fixture
+async def web_app(tmp_path: Path) -> AsyncIterator[App]:
+    settings = load_settings(None, ingest=LIMITS)
+    async with open_app(settings, db_path=tmp_path / "web.sqlite3") as opened:
+        yield opened
