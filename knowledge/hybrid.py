@@ -14,10 +14,13 @@ needs either enough coverage, or a high cosine together with some coverage.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from knowledge.models import Passage
 from knowledge.understanding import Focus
-from knowledge.vectors import Neighbours, VectorIndex
+
+if TYPE_CHECKING:  # numpy (via vectors) is only there with the semantic extra
+    from knowledge.vectors import Neighbours, VectorIndex
 
 VECTOR_CANDIDATES = 20
 RRF_K = 20
