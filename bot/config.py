@@ -61,8 +61,8 @@ class StoreSettings(Section):
     )
     source_dirs: list[Path] = Field(
         default_factory=list,
-        description="Extra folders of .txt/.md sources to ingest at start-up "
-        "(unchanged files are skipped).",
+        description="Extra folders of sources (any file type `briefbot ingest` reads) to "
+        "ingest at start-up (unchanged files are skipped).",
     )
 
 
