@@ -219,6 +219,11 @@ class AccessSettings(Section):
 
 
 class TelegramSettings(Section):
+    api_server: str = Field(
+        default="",
+        description="Bot API server (empty: Telegram's own); e.g. http://localhost:8081 for a "
+        "self-hosted telegram-bot-api server.",
+    )
     concurrent_updates: int = Field(
         default=8,
         ge=1,

@@ -118,9 +118,12 @@ class TelegramAdapter:
         if token is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         secret = settings.telegram_webhook_secret
+        server = settings.telegram.api_server.rstrip("/")
         return cls(
             core,
             token.get_secret_value(),
+            f"{server}/bot" if server else None,
+            f"{server}/file/bot" if server else None,
             settings=settings.telegram,
             webhook_secret=secret.get_secret_value() if secret else None,
         )
