@@ -30,7 +30,7 @@ from knowledge.answer import Answer
 from knowledge.evaluation import EvalFormatError, evaluate, load_items
 
 out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 CLI_CHAT = Message(platform="cli", chat_id="cli", user_id="cli", text="")
 
 
