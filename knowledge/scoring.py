@@ -25,6 +25,8 @@ TIME_EXPRESSION = re.compile(
     re.IGNORECASE,
 )
 CLOCK_EXPRESSION = re.compile(r"\b(\d{1,2}:\d\d|\d{1,2} ?[ap]\.?m\b|o'clock|noon|midnight)", re.I)
+# "who is the host and when did it air": a date question that does not start with "when".
+_WHEN_CLAUSE = re.compile(r"\bwhen (did|does|do|is|was|were|will|has|have|had)\b", re.I)
 PAIR_WINDOW = 8
 PAIR_BONUS = 0.5
 QUESTION_DAMPING = 0.3
@@ -45,8 +47,13 @@ def make_sentence(text: str) -> Sentence:
     return Sentence(text, sentence_stems, {k: tuple(v) for k, v in index.items()})
 
 
+def sentence_texts(text: str) -> list[str]:
+    """A passage's sentences, paragraph by paragraph: the unit of scoring and of quoting."""
+    return [s for para in text.split("\n\n") for s in split_sentences(para)]
+
+
 def sentences_of(text: str) -> tuple[Sentence, ...]:
-    return tuple(make_sentence(s) for para in text.split("\n\n") for s in split_sentences(para))
+    return tuple(make_sentence(s) for s in sentence_texts(text))
 
 
 def positions(sentence: Sentence, group: TermGroup) -> list[int]:
@@ -72,6 +79,12 @@ def sentence_score(sentence: Sentence, query: Query, weights: dict[str, float]) 
     return score
 
 
+def sentence_scores(
+    sentences: tuple[Sentence, ...], query: Query, weights: dict[str, float]
+) -> list[float]:
+    return [sentence_score(s, query, weights) for s in sentences]
+
+
 def best_sentence(
     sentences: tuple[Sentence, ...], query: Query, weights: dict[str, float]
 ) -> tuple[int, float]:
@@ -87,3 +100,15 @@ def states(wants: str, text: str) -> bool:
     """Whether a sentence gives what the question asks for: a date ("when") or a clock time."""
     pattern = CLOCK_EXPRESSION if wants == "clock" else TIME_EXPRESSION
     return not wants or pattern.search(text) is not None
+
+
+def answer_type(query: Query) -> str:
+    """What kind of answer the question asks for ("date", "clock" or ""), anywhere in it."""
+    if query.wants:
+        return query.wants
+    return "date" if _WHEN_CLAUSE.search(query.text) else ""
+
+
+def states_any(wants: str, sentences: tuple[Sentence, ...]) -> bool:
+    """Whether some sentence of a passage gives the kind of answer asked for."""
+    return bool(wants) and any(states(wants, s.text) for s in sentences)

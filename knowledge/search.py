@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Protocol
 
 from knowledge.models import Hit, Passage, SourceMeta
 from knowledge.query import Query, QueryParser, TermGroup
-from knowledge.scoring import Sentence, best_sentence, sentences_of, states
+from knowledge.scoring import (
+    Sentence,
+    answer_type,
+    sentence_scores,
+    sentences_of,
+    states,
+    states_any,
+)
 from knowledge.store import Store
 from knowledge.text import contains_phrase, fold, specificity, stems
 from knowledge.understanding import Focus, understand
@@ -38,6 +45,7 @@ SENTENCE_WEIGHT = 0.5
 _STEM_CACHE_SIZE = 20_000
 FOCUS_WIDEN = 4  # a speaker or source restriction filters BM25's list, so fetch more first
 PERSON_BONUS = 0.5  # "who is X": a passage naming X, spoken by someone else
+TYPE_BONUS = 0.3  # "when ...": a passage that states a date (or a time, for "what time")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +115,12 @@ class Searcher:
         await self._refresh()
         focus = understand(question, self._metas.values())
         widen = 1 if focus.source_id is None and focus.speaker is None else FOCUS_WIDEN
-        rows = await self._engine.fts_search(query.fts(), (limit or self._candidates) * widen)
-        rows = [r for r in rows if _allowed(r[0], focus)][: limit or self._candidates]
+        fetched = await self._engine.fts_search(query.fts(), (limit or self._candidates) * widen)
+        # BM25 is scaled by the best match before any restriction: filtering to one source or
+        # speaker must not rescale it (the best allowed match would become 1.0, and length
+        # noise among passages that only match the source's own name would outrank content).
+        top_bm25 = max((row[2] for row in fetched), default=1.0) or 1.0
+        rows = [r for r in fetched if _allowed(r[0], focus)][: limit or self._candidates]
         evidence = None
         if self._vectors is not None and hybrid is not False:
             from knowledge.hybrid import vector_candidates
@@ -117,46 +129,64 @@ class Searcher:
             evidence, extra = await vector_candidates(self._vectors, query.text, focus, known)
             rows += extra
         weights = await self._weights(query)
-        hits = self._diversify(self._rank(query, rows, weights, focus, evidence))
+        ranked = await self._rank(query, rows, weights, focus, evidence, top_bm25)
+        hits = self._diversify(ranked)
         result = self._verdict(query, hits, weights, evidence)
         return replace(result, semantic=evidence is not None, focus=focus)
 
-    def _rank(
+    async def _rank(
         self,
         query: Query,
         rows: list[tuple[Passage, str, float]],
         weights: dict[str, float],
         focus: Focus,
         evidence: VectorEvidence | None,
+        top_bm25: float,
     ) -> list[Hit]:
         """Blend BM25, idea coverage, best-sentence score and (hybrid) the fused vector
-        score; sentences only for the leaders."""
-        from knowledge.hybrid import fused_score
+        score; sentences only for the leaders (hybrid: scored by words and by meaning)."""
+        from knowledge import hybrid
 
         total = sum(weights.values()) or 1.0
-        top_bm25 = max((row[2] for row in rows), default=1.0) or 1.0
+        bm25_weight, sentence_weight = BM25_WEIGHT, SENTENCE_WEIGHT
+        if evidence is not None:
+            bm25_weight, sentence_weight = hybrid.BM25_WEIGHT, hybrid.SENTENCE_WEIGHT
+        wanted = answer_type(query)
         first_pass = []
         for position, (passage, keywords, bm25) in enumerate(rows, 1):
             rank = position if bm25 > 0 else 0
             analysed = self._analyse(passage.id, passage.text, keywords)
             matched = frozenset(g.label for g in query.groups if _holds(analysed, g))
             coverage = sum(weights[m] for m in matched) / total
-            prescore = BM25_WEIGHT * bm25 / top_bm25 + coverage
+            prescore = bm25_weight * bm25 / top_bm25 + coverage
             if evidence is not None:
-                prescore += fused_score(rank, evidence, passage.id)
+                prescore += hybrid.fused_score(rank, evidence, passage.id)
             if focus.person and _introduces(passage, keywords, focus.person):
                 prescore += PERSON_BONUS
+            if states_any(wanted, analysed.sentences):
+                prescore += TYPE_BONUS
             first_pass.append((prescore, rank, passage, bm25, coverage, matched, analysed))
         first_pass.sort(key=lambda item: (-item[0], item[1]))
+        meaning: dict[int, list[float]] = {}
+        if evidence is not None and self._vectors is not None:
+            leaders = [(item[2].id, item[2].text) for item in first_pass[:SENTENCE_POOL]]
+            meaning = await hybrid.sentence_spreads(self._vectors, evidence, leaders)
         hits = []
         for position, (prescore, rank, passage, bm25, coverage, matched, analysed) in enumerate(
             first_pass
         ):
-            sentence, sentence_score = "", 0.0
+            sentence, score = "", 0.0
             if position < SENTENCE_POOL and analysed.sentences:
-                index, sentence_score = best_sentence(analysed.sentences, query, weights)
-                sentence = analysed.sentences[index].text
-            relevance = prescore + SENTENCE_WEIGHT * sentence_score / total
+                scores = sentence_scores(analysed.sentences, query, weights)
+                near = meaning.get(passage.id) or []
+                if len(near) == len(scores):  # words plus meaning, in the same units
+                    scores = [
+                        w + total * hybrid.SENTENCE_VECTOR_WEIGHT * v
+                        for w, v in zip(scores, near, strict=True)
+                    ]
+                index = max(range(len(scores)), key=lambda i: (scores[i], -i))
+                sentence, score = analysed.sentences[index].text, scores[index]
+            relevance = prescore + sentence_weight * score / total
             meta = self._metas.get(passage.source_id) or SourceMeta(passage.source_id, "?")
             hits.append(
                 Hit(
@@ -167,7 +197,7 @@ class Searcher:
                     coverage,
                     matched,
                     sentence,
-                    sentence_score,
+                    score,
                     relevance,
                     evidence.cosine(passage.id) if evidence else None,
                     evidence.rank(passage.id) if evidence else None,

@@ -13,7 +13,7 @@ cannot load one).
 from __future__ import annotations
 
 import asyncio
-import hashlib
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,14 +21,14 @@ import numpy as np
 
 from knowledge.embeddings import Embedder
 from knowledge.models import Passage
+from knowledge.sentence_vectors import SentenceVectors, text_hash
 from knowledge.store import Store
 
 STORAGE_DTYPE = np.float16
 ENCODE_CHUNK = 256  # passages per encode call and per transaction at ingest
+QUERY_CACHE = 512  # query vectors kept per text: a repeated or re-asked question skips the model
 
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+__all__ = ["Neighbours", "VectorIndex", "text_hash"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,8 @@ class VectorIndex:
         self._ids = np.zeros(0, dtype=np.int64)
         self._matrix = np.zeros((0, 0), dtype=np.float32)
         self._owners: dict[int, tuple[str, str | None]] = {}  # id -> (source id, speaker)
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.sentences = SentenceVectors(store, embedder, STORAGE_DTYPE)
 
     @property
     def embedder(self) -> Embedder:
@@ -69,7 +71,7 @@ class VectorIndex:
                 "SELECT id, source_id, speaker, text FROM passages ORDER BY id"
             )
             hashes = {pid: text_hash(text) for pid, _, _, text in rows}
-            known = await self._known_hashes()
+            known = await self._known_hashes(self._embedder.name)
             todo: dict[str, str] = {}
             for pid, _, _, text in rows:
                 if hashes[pid] not in known:
@@ -79,10 +81,15 @@ class VectorIndex:
                 chunk = items[start : start + ENCODE_CHUNK]
                 vectors = await self._embedder.encode([text for _, text in chunk])
                 await self._save((h for h, _ in chunk), vectors)
-            await self._drop_orphans(set(hashes.values()))
+            await self._drop_orphans(self._embedder.name, set(hashes.values()))
+            model = self.sentences.model
+            done, live = await self.sentences.sync(
+                (text for _, _, _, text in rows), await self._known_hashes(model)
+            )
+            await self._drop_orphans(model, live)
             await self._load(rows, hashes)
             self._generation = generation
-            return len(items)
+            return len(items) + done
 
     async def ensure(self) -> None:
         """Reload when the store changed since the last sync (new or removed passages)."""
@@ -90,7 +97,15 @@ class VectorIndex:
             await self.sync()
 
     async def query_vector(self, text: str) -> np.ndarray:
-        return (await self._embedder.encode([text]))[0]
+        """The question's vector, encoded once per text (the model is the slow part of an ask)."""
+        cached = self._queries.get(text)
+        if cached is None:
+            cached = (await self._embedder.encode([text]))[0]
+            self._queries[text] = cached
+            if len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        self._queries.move_to_end(text)
+        return cached
 
     def neighbours(
         self, vector: np.ndarray, *, source_id: str | None = None, speaker: str | None = None
@@ -128,9 +143,9 @@ class VectorIndex:
         }
         return [found[i] for i in ids if i in found]
 
-    async def _known_hashes(self) -> set[str]:
+    async def _known_hashes(self, model: str) -> set[str]:
         rows = await self._store.reader.execute_fetchall(
-            "SELECT text_hash FROM embeddings WHERE model = ?", (self._embedder.name,)
+            "SELECT text_hash FROM embeddings WHERE model = ?", (model,)
         )
         return {h for (h,) in rows}
 
@@ -145,13 +160,13 @@ class VectorIndex:
                 ],
             )
 
-    async def _drop_orphans(self, live: set[str]) -> None:
-        stale = (await self._known_hashes()) - live
+    async def _drop_orphans(self, model: str, live: set[str]) -> None:
+        stale = (await self._known_hashes(model)) - live
         if stale:
             async with self._store.transaction() as db:
                 await db.executemany(
                     "DELETE FROM embeddings WHERE model = ? AND text_hash = ?",
-                    [(self._embedder.name, h) for h in stale],
+                    [(model, h) for h in stale],
                 )
 
     async def _load(self, rows: list[tuple[int, str, str | None, str]], hashes: dict[int, str]):

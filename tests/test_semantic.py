@@ -36,7 +36,9 @@ async def hybrid(tmp_path: Path) -> AsyncIterator[Library]:
 
 
 async def count_vectors(library: Library) -> int:
-    rows = await library.store.reader.execute_fetchall("SELECT count(*) FROM embeddings")
+    rows = await library.store.reader.execute_fetchall(
+        "SELECT count(*) FROM embeddings WHERE model = ?", (library.vectors.embedder.name,)
+    )
     return int(next(iter(rows))[0])
 
 
@@ -94,3 +96,37 @@ async def test_the_model_bridges_a_lexical_gap_and_still_declines_near_misses(tm
             "what does the Kauffman Foundation fund?",
         ):
             assert (await library.answer(question))[0].abstained
+
+
+class CountingEmbedder(HashingEmbedder):
+    """The hashing embedder, counting the texts it is asked to encode."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoded: list[str] = []
+
+    async def encode(self, texts):  # type: ignore[no-untyped-def]
+        self.encoded.extend(texts)
+        return await super().encode(texts)
+
+
+async def test_sentence_vectors_are_stored_once_per_sentence_and_choose_the_quote(tmp_path):
+    embedder = CountingEmbedder()
+    async with await Store.open(tmp_path / "s.sqlite3") as store:
+        library = Library(store, QueryParser.from_files(), embedder=embedder)
+        await library.sync_bundled()
+        rows = await store.reader.execute_fetchall(
+            "SELECT count(*) FROM embeddings WHERE model = ?", (library.vectors.sentences.model,)
+        )
+        assert int(next(iter(rows))[0]) > await store.passage_count()  # several per passage
+        assert await library.vectors.sync() == 0  # nothing new: nothing encoded again
+        embedder.encoded.clear()
+        answer, _ = await library.answer("what does Kim want?")
+        again, _ = await library.answer("what does Kim want?")
+        assert embedder.encoded == ["what does Kim want?"]  # one encode for two asks
+        assert answer.quotes
+        assert [q.text for q in again.quotes] == [q.text for q in answer.quotes]
+        sentences = {h.passage.id: h.sentence for h in answer.result.hits if h.sentence}
+        assert all(
+            s in h.passage.text for h in answer.result.hits if (s := sentences.get(h.passage.id))
+        )
