@@ -64,6 +64,8 @@ class Stats:
     since: datetime
     platforms: tuple[PlatformStats, ...]
     gaps: tuple[Gap, ...]
+    per_day: tuple[tuple[str, int, int], ...] = ()  # (UTC date, questions, abstained)
+    top: tuple[tuple[str, int], ...] = ()  # the most asked questions and how often
 
 
 class ChatStore:
@@ -162,7 +164,19 @@ class ChatStore:
             (_stamp(since), gaps),
         )
         found = tuple(Gap(q, int(n), int(a), int(d)) for q, n, a, d in rows)
-        return Stats(since, platforms, found)
+        days_rows = await reader.execute_fetchall(
+            "SELECT substr(asked_at, 1, 10), count(*), sum(abstained) FROM questions"
+            " WHERE asked_at >= ? GROUP BY 1 ORDER BY 1",
+            (_stamp(since),),
+        )
+        top_rows = await reader.execute_fetchall(
+            "SELECT min(question), count(*) FROM questions WHERE asked_at >= ?"
+            " GROUP BY lower(trim(question)) ORDER BY count(*) DESC, max(asked_at) DESC LIMIT ?",
+            (_stamp(since), gaps),
+        )
+        per_day = tuple((day, int(n), int(a)) for day, n, a in days_rows)
+        top = tuple((question, int(n)) for question, n in top_rows)
+        return Stats(since, platforms, found, per_day, top)
 
     # -- updates handled -------------------------------------------------------------------
     async def first_time(self, platform: str, update_key: str) -> bool:

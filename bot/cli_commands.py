@@ -166,6 +166,17 @@ async def cmd_stats(app: App, args: argparse.Namespace) -> int:
     if not stats.platforms:
         usage.add_row("—", "0", "0", "—", "0", "0")
     out.print(usage)
+    daily = Table("day (UTC)", "questions", "abstained")
+    daily.title = "Questions a day"
+    for day, asked, abstained in stats.per_day:
+        daily.add_row(day, str(asked), str(abstained))
+    out.print(daily if stats.per_day else "No questions in this period.")
+    top = Table("times", "question")
+    top.title = "Top questions"
+    for question, times in stats.top:
+        top.add_row(str(times), Text(question))
+    if stats.top:
+        out.print(top)
     gaps = Table("times", "abstained", "👎", "question")
     gaps.title = "Coverage gaps: abstained on or voted down, most frequent first"
     for gap in stats.gaps:

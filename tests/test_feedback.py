@@ -158,6 +158,9 @@ def test_stats_show_usage_votes_and_coverage_gaps(tmp_path: Path, capsys) -> Non
     out = capsys.readouterr().out
 
     assert "Questions in the last 7 days" in out
+    assert "Questions a day" in out
+    top = out[out.index("Top questions") : out.index("Coverage gaps")]
+    assert top.index("who won the 2018 World Cup?") < top.index("what does Kim want?")  # 2 > 1
     telegram = next(line for line in out.splitlines() if "telegram" in line)
     cells = [cell.strip() for cell in telegram.split("│")[1:7]]
     assert cells == ["telegram", "4", "2", "50%", "1", "1"]

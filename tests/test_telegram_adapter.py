@@ -162,7 +162,7 @@ async def test_transient_failures_are_retried_and_the_answer_sent_once(
 
 @pytest.mark.usefixtures("adapter")
 async def test_a_bad_request_is_not_retried_and_the_user_gets_an_apology(
-    fake: FakeTelegram,
+    fake: FakeTelegram, app: App
 ) -> None:
     fake.fail_next("sendMessage", status=400)
     fake.send_text(5, "what does Kim want?")
@@ -171,6 +171,10 @@ async def test_a_bad_request_is_not_retried_and_the_user_gets_an_apology(
 
     assert sorry["text"].startswith("Sorry, something went wrong")
     assert [c.status for c in fake.calls if c.method == "sendMessage"] == [400, 200]
+    errors = app.metrics.registry.get_sample_value(
+        "briefbot_platform_errors_total", {"platform": "telegram", "kind": "BadRequest"}
+    )
+    assert errors == 1.0  # counted in /metrics by kind
 
 
 @pytest.mark.usefixtures("adapter")

@@ -171,8 +171,9 @@ class DiscordAdapter:
             await _typing(message.channel)
             reply = await self._core.handle(core_message)
             await self._send(message.channel, chat_id, reply, reference=message)
-        except Exception:
+        except Exception as err:
             log.exception("failed to answer a Discord message")
+            self._core.platform_error("discord", type(err).__name__)
             await self._apologise(message.channel.send)
 
     def _addressed_text(self, message: discord.Message) -> str | None:
@@ -225,8 +226,9 @@ class DiscordAdapter:
             else:
                 reply = await self._core.press(core_message, action)
             await self._follow_up(interaction, reply)
-        except Exception:
+        except Exception as err:
             log.exception("failed to answer a Discord interaction")
+            self._core.platform_error("discord", type(err).__name__)
             await self._apologise(interaction.followup.send)
 
     # -- sending ---------------------------------------------------------------------------

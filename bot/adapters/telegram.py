@@ -264,6 +264,7 @@ class TelegramAdapter:
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log what went wrong (token redacted) and apologise in the chat, if there is one."""
         error = context.error
+        self._core.platform_error("telegram", type(error).__name__ if error else "unknown")
         details = "".join(traceback.format_exception(error)) if error else "unknown error"
         for secret in (self._token, self._webhook_secret):
             details = details.replace(secret, "<secret>") if secret else details
@@ -278,6 +279,7 @@ class TelegramAdapter:
                 log.warning("could not send an apology: %s", type(err).__name__)
 
     def _on_polling_error(self, error: TelegramError) -> None:
+        self._core.platform_error("telegram", type(error).__name__)
         log.warning("polling failed (%s); PTB retries", type(error).__name__)
 
     # -- translation -----------------------------------------------------------------------

@@ -123,6 +123,11 @@ class Core:
         """The bot was blocked or removed: mark the chat inactive (until it writes again)."""
         await self._chats.set_active(platform, chat_id, False, reason)
 
+    def platform_error(self, platform: str, kind: str) -> None:
+        """An adapter hit an error talking to its platform: counted in /metrics by kind."""
+        if self._metrics is not None:
+            self._metrics.platform_error(platform, kind)
+
     async def chat_moved(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
         """A group was upgraded (Telegram: migrate_to_chat_id): its state follows it."""
         await self._chats.move_chat(platform, old_chat_id, new_chat_id)
