@@ -1,8 +1,9 @@
-"""Compose an extractive answer: a few verbatim quotes, each from a different passage.
+"""Compose an extractive answer: a few verbatim quotes, one or two from each passage.
 
-Every bullet is a sentence (or a trimmed span, marked with "…") copied from a passage; nothing
-is rephrased. Sentences are chosen for how much of the question they carry, near-duplicates
-are dropped, and the result says plainly when the sources do not cover the question.
+Every bullet is a span of whole sentences (or one long sentence trimmed, marked with "…")
+copied from a passage, chosen by `knowledge.quotes`; nothing is rephrased. Spans are chosen for
+how much of the question they carry, near-duplicates are dropped, and the result says plainly
+when the sources do not cover the question.
 """
 
 from __future__ import annotations
@@ -10,15 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from knowledge.models import Hit
-from knowledge.query import Query
-from knowledge.scoring import sentences_of
+from knowledge.quotes import quotes_of
 from knowledge.search import SearchResult
 from knowledge.text import stems
 
 MAX_BULLETS = 5
 MIN_BULLETS = 2
-MAX_QUOTE_WORDS = 45
-SHORT_SENTENCE_WORDS = 12
 BULLET_FLOOR = 0.45  # a bullet must carry at least this share of the best bullet's weight
 DUPLICATE_OVERLAP = 0.6
 
@@ -55,10 +53,10 @@ def compose(result: SearchResult, *, offset: int = 0, max_bullets: int = MAX_BUL
     candidates: list[tuple[int, float, Quote]] = []
     skipped: list[tuple[int, str]] = []
     for index, hit in enumerate(result.hits[offset : offset + max_bullets * 2], start=offset):
-        quote, weight = best_quote(hit, result.query, result.weights)
-        if quote and weight > 0:
-            candidates.append((index, weight, Quote(quote, hit)))
-        else:
+        found = [(text, weight) for text, weight in quotes_of(hit, result.query) if weight > 0]
+        for text, weight in found:
+            candidates.append((index, weight, Quote(text, hit)))
+        if not found:
             skipped.append((hit.passage.id, "no sentence carries the question's words"))
     if not candidates:
         return Answer(question, result, (), offset, offset, tuple(skipped))
@@ -91,32 +89,6 @@ def compose(result: SearchResult, *, offset: int = 0, max_bullets: int = MAX_BUL
         chosen.append(quote)
         chosen_words.append(words)
     return Answer(question, result, tuple(chosen), offset, next_offset, tuple(skipped))
-
-
-def best_quote(hit: Hit, query: Query, weights: dict[str, float]) -> tuple[str, float]:
-    """The hit's best sentence (with its neighbour if it is a fragment), trimmed to fit."""
-    if not hit.sentence:
-        return "", 0.0
-    text = hit.sentence
-    if len(text.split()) < SHORT_SENTENCE_WORDS:
-        sentences = [s.text for s in sentences_of(hit.passage.text)]
-        if text in sentences and sentences.index(text) + 1 < len(sentences):
-            text = f"{text} {sentences[sentences.index(text) + 1]}"
-    return trim(text, query), hit.sentence_score
-
-
-def trim(sentence: str, query: Query, max_words: int = MAX_QUOTE_WORDS) -> str:
-    """Cut a long sentence to the window that holds the question's words, marking cuts with …"""
-    words = sentence.split()
-    if len(words) <= max_words:
-        return sentence
-    firsts = {phrase[0] for g in query.groups for phrase in g.stemmed}
-    hits = [i for i, word in enumerate(words) if any(s in firsts for s in stems(word))]
-    centre = hits[len(hits) // 2] if hits else 0
-    start = max(0, min(centre - max_words // 2, len(words) - max_words))
-    end = start + max_words
-    text = " ".join(words[start:end])
-    return ("…" if start > 0 else "") + text + ("…" if end < len(words) else "")
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:

@@ -1,4 +1,4 @@
-"""The semantic half of hybrid search: vector candidates, the fused score, the abstention rule.
+"""The semantic half of hybrid search: vector candidates, the fused score, sentence meaning.
 
 BM25 finds passages that share the question's words; the embedding finds passages that say the
 same thing in other words ("keep building nukes during the covid lockdown" -> "isolation ...
@@ -6,9 +6,7 @@ nuclear program"). Candidates are the union of both lists. Each is scored by the
 lexical features plus reciprocal-rank fusion of the two rankings and its cosine to the question
 (relative to the best cosine, so the scale is the same for every question).
 
-Abstention uses both signals: BM25's idea coverage alone abstains on paraphrases, cosine alone
-answers near-misses ("Japan's prime minister" is close to passages about Japan). An answer
-needs either enough coverage, or a high cosine together with some coverage.
+Abstention on both signals lives in `knowledge.abstention`.
 """
 
 from __future__ import annotations
@@ -38,9 +36,6 @@ SPREAD_CAP = 1.5  # a sentence can be closer than the closest passage, but not u
 RRF_K = 20
 RRF_WEIGHT = 5.0  # RRF of rank 1 in both lists = 2/(RRF_K+1) ~ 0.1, x5 ~ 0.5
 COSINE_WEIGHT = 0.5
-# Abstention: coverage alone (the BM25 rule) or cosine >= COSINE_FLOOR with coverage >= LOW.
-COSINE_FLOOR = 0.5
-LOW_COVERAGE = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,18 +67,19 @@ async def vector_candidates(
     return VectorEvidence(neighbours, top, min(low, top), vector), rows
 
 
-async def sentence_spreads(
+async def sentence_cosines(
     index: VectorIndex, evidence: VectorEvidence, passages: list[tuple[int, str]]
 ) -> dict[int, list[float]]:
-    """Each sentence's cosine to the question on the question's scale (see `spread`)."""
+    """Each sentence's cosine to the question, per passage id, in sentence order."""
     if evidence.vector is None:
         return {}
-    cosines = await index.sentences.cosines(evidence.vector, passages)
+    return await index.sentences.cosines(evidence.vector, passages)
+
+
+def spreads(evidence: VectorEvidence, cosines: list[float]) -> list[float]:
+    """Sentence cosines on the question's scale (see `spread`), capped at SPREAD_CAP."""
     width = max(evidence.top - evidence.low, 1e-6)
-    return {
-        pid: [min(SPREAD_CAP, max(0.0, (c - evidence.low) / width)) for c in values]
-        for pid, values in cosines.items()
-    }
+    return [min(SPREAD_CAP, max(0.0, (c - evidence.low) / width)) for c in cosines]
 
 
 def fused_score(bm25_rank: int, evidence: VectorEvidence, pid: int) -> float:
@@ -106,10 +102,3 @@ def spread(evidence: VectorEvidence, pid: int) -> float:
         return 0.0
     width = evidence.top - evidence.low
     return max(0.0, (cosine - evidence.low) / width) if width > 1e-6 else 1.0
-
-
-def confident(coverage: float, cosine: float | None, min_coverage: float) -> bool:
-    """Whether one answering passage is evidence enough to answer rather than abstain."""
-    if coverage >= min_coverage:
-        return True
-    return cosine is not None and cosine >= COSINE_FLOOR and coverage >= LOW_COVERAGE

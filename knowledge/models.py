@@ -102,6 +102,10 @@ class Hit:
     vector: float | None = None  # cosine similarity to the question (hybrid search only)
     vector_rank: int | None = None  # rank among all passages by that cosine
     fused_rank: int = 0  # rank by `relevance`, before diversification reorders
+    # each sentence's score (words, plus meaning under hybrid), in passage order; empty when
+    # the passage was not among those whose sentences were scored
+    sentence_scores: tuple[float, ...] = ()
+    meaning: float | None = None  # the closest sentence's cosine to the question (hybrid only)
 
 
 def format_partial_date(value: str | None) -> str:

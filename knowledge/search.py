@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
+from knowledge.abstention import verdict
+from knowledge.diversify import diversify
 from knowledge.models import Hit, Passage, SourceMeta
 from knowledge.query import Query, QueryParser, TermGroup
 from knowledge.scoring import (
@@ -21,7 +23,6 @@ from knowledge.scoring import (
     answer_type,
     sentence_scores,
     sentences_of,
-    states,
     states_any,
 )
 from knowledge.store import Store
@@ -34,9 +35,6 @@ if TYPE_CHECKING:
 
 CANDIDATES = 30
 MIN_COVERAGE = 0.5
-MMR_LAMBDA = 0.75
-DIVERSIFY = 12
-MMR_POOL = 15
 SENTENCE_POOL = 15  # passages whose sentences are scored; the rest rank on BM25 + coverage
 # The final score blends FTS5's BM25 (normalised to the best candidate), the weighted share of
 # the question's ideas the passage holds, and its best sentence's sequential-dependence score.
@@ -130,9 +128,13 @@ class Searcher:
             rows += extra
         weights = await self._weights(query)
         ranked = await self._rank(query, rows, weights, focus, evidence, top_bm25)
-        hits = self._diversify(ranked)
-        result = self._verdict(query, hits, weights, evidence)
-        return replace(result, semantic=evidence is not None, focus=focus)
+        hits = diversify(ranked, lambda hit: self._stems[hit.passage.id].content)
+        abstained, reason = verdict(
+            query, hits, weights, min_coverage=self._min_coverage, semantic=evidence is not None
+        )
+        return SearchResult(
+            query, tuple(hits), weights, abstained, reason, evidence is not None, focus
+        )
 
     async def _rank(
         self,
@@ -167,18 +169,18 @@ class Searcher:
                 prescore += TYPE_BONUS
             first_pass.append((prescore, rank, passage, bm25, coverage, matched, analysed))
         first_pass.sort(key=lambda item: (-item[0], item[1]))
-        meaning: dict[int, list[float]] = {}
+        meaning: dict[int, list[float]] = {}  # raw sentence cosines of the leaders
         if evidence is not None and self._vectors is not None:
             leaders = [(item[2].id, item[2].text) for item in first_pass[:SENTENCE_POOL]]
-            meaning = await hybrid.sentence_spreads(self._vectors, evidence, leaders)
+            meaning = await hybrid.sentence_cosines(self._vectors, evidence, leaders)
         hits = []
         for position, (prescore, rank, passage, bm25, coverage, matched, analysed) in enumerate(
             first_pass
         ):
-            sentence, score = "", 0.0
+            sentence, score, scores = "", 0.0, []
             if position < SENTENCE_POOL and analysed.sentences:
                 scores = sentence_scores(analysed.sentences, query, weights)
-                near = meaning.get(passage.id) or []
+                near = hybrid.spreads(evidence, meaning.get(passage.id, [])) if evidence else []
                 if len(near) == len(scores):  # words plus meaning, in the same units
                     scores = [
                         w + total * hybrid.SENTENCE_VECTOR_WEIGHT * v
@@ -201,42 +203,12 @@ class Searcher:
                     relevance,
                     evidence.cosine(passage.id) if evidence else None,
                     evidence.rank(passage.id) if evidence else None,
+                    sentence_scores=tuple(scores),
+                    meaning=max(meaning.get(passage.id) or [], default=None),
                 )
             )
         hits.sort(key=lambda h: (-h.relevance, h.passage.id))
         return [replace(h, fused_rank=i) for i, h in enumerate(hits, 1)]
-
-    def _verdict(
-        self,
-        query: Query,
-        hits: list[Hit],
-        weights: dict[str, float],
-        evidence: VectorEvidence | None,
-    ) -> SearchResult:
-        """Answer or abstain: the best passage that could answer must cover enough of it
-        (hybrid: or be very close in meaning and cover some of it)."""
-        from knowledge.hybrid import confident
-
-        if not hits:
-            return SearchResult(query, (), weights, True, "no passage shares a word with it")
-        answering = [h for h in hits if h.sentence and states(query.wants, h.sentence)]
-        if not answering:
-            reason = (
-                f"the question asks for a {query.wants or 'fact'}; no matching passage states one"
-            )
-            return SearchResult(query, tuple(hits), weights, True, reason)
-        best = max(h.coverage for h in answering)
-        if evidence is not None and any(
-            confident(h.coverage, h.vector, self._min_coverage) for h in answering
-        ):
-            return SearchResult(query, tuple(hits), weights, False)
-        if best < self._min_coverage:
-            missing = _missing_labels(query, hits[0], weights)
-            reason = f"best passage covers {best:.0%} of the question" + (
-                f"; nothing on {', '.join(missing)}" if missing else ""
-            )
-            return SearchResult(query, tuple(hits), weights, True, reason)
-        return SearchResult(query, tuple(hits), weights, False)
 
     async def _refresh(self) -> None:
         if self._generation == self._store.generation and self._metas:
@@ -273,36 +245,6 @@ class Searcher:
                 self._stems.popitem(last=False)
         return cached
 
-    def _diversify(self, hits: list[Hit]) -> list[Hit]:
-        """Maximal marginal relevance over the first DIVERSIFY picks; the rest keep BM25 order.
-
-        Trades a little score for passages that say new things (word overlap with what is
-        already chosen) and for the other source's view (same-source share).
-        """
-        if len(hits) < 3:
-            return hits
-        top = max(h.relevance for h in hits) or 1.0
-        pool = [(h, h.relevance / top, self._stems[h.passage.id].content) for h in hits[:MMR_POOL]]
-        overlap = [0.0] * len(pool)
-        per_source: dict[str, int] = {}
-        chosen: list[Hit] = []
-        alive = list(range(len(pool)))
-        while alive and len(chosen) < DIVERSIFY:
-
-            def value(i: int) -> float:
-                hit, rel, _ = pool[i]
-                share = per_source.get(hit.source.id, 0) / (len(chosen) or 1)
-                return MMR_LAMBDA * rel - (1 - MMR_LAMBDA) * (overlap[i] + 0.3 * share)
-
-            pick = max(alive, key=value)
-            alive.remove(pick)
-            hit, _, words = pool[pick]
-            chosen.append(hit)
-            per_source[hit.source.id] = per_source.get(hit.source.id, 0) + 1
-            for i in alive:
-                overlap[i] = max(overlap[i], _jaccard(words, pool[i][2]))
-        return chosen + [pool[i][0] for i in alive] + hits[MMR_POOL:]
-
 
 def _holds(analysed: _Analysed, group: TermGroup) -> bool:
     return any(
@@ -331,12 +273,3 @@ def _introduces(passage: Passage, keywords: str, person: str) -> bool:
     """Whether a passage names `person` (or a mis-hearing of the name) and is not their turn."""
     name = fold(person)
     return passage.speaker != person and (name in fold(passage.text) or name in fold(keywords))
-
-
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / (len(a | b) or 1)
-
-
-def _missing_labels(query: Query, hit: Hit, weights: dict[str, float]) -> list[str]:
-    missing = [g.label for g in query.groups if g.label not in hit.matched]
-    return sorted(missing, key=lambda label: -weights[label])[:3]

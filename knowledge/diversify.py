@@ -1,0 +1,49 @@
+"""Maximal marginal relevance: the first results should say different things.
+
+The best passages for a question often repeat one point in other words, or all come from one
+source. A user reading five bullets is better served by the second-best view than by the best
+one twice, so the leading picks trade a little relevance for new words (overlap with what is
+already chosen) and for the other source's view (the chosen share of the same source).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from knowledge.models import Hit
+
+MMR_LAMBDA = 0.75
+DIVERSIFY = 12  # how many leading picks are reordered
+MMR_POOL = 15  # how many of the best hits they are chosen from; the rest keep their order
+SOURCE_PENALTY = 0.3
+
+
+def diversify(hits: list[Hit], words_of: Callable[[Hit], frozenset[str]]) -> list[Hit]:
+    """`hits` reordered by MMR over the first MMR_POOL; `words_of` gives a hit's content words."""
+    if len(hits) < 3:
+        return hits
+    top = max(h.relevance for h in hits) or 1.0
+    pool = [(h, h.relevance / top, words_of(h)) for h in hits[:MMR_POOL]]
+    overlap = [0.0] * len(pool)
+    per_source: dict[str, int] = {}
+    chosen: list[Hit] = []
+    alive = list(range(len(pool)))
+    while alive and len(chosen) < DIVERSIFY:
+
+        def value(i: int) -> float:
+            hit, rel, _ = pool[i]
+            share = per_source.get(hit.source.id, 0) / (len(chosen) or 1)
+            return MMR_LAMBDA * rel - (1 - MMR_LAMBDA) * (overlap[i] + SOURCE_PENALTY * share)
+
+        pick = max(alive, key=value)
+        alive.remove(pick)
+        hit, _, words = pool[pick]
+        chosen.append(hit)
+        per_source[hit.source.id] = per_source.get(hit.source.id, 0) + 1
+        for i in alive:
+            overlap[i] = max(overlap[i], jaccard(words, pool[i][2]))
+    return chosen + [pool[i][0] for i in alive] + hits[MMR_POOL:]
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / (len(a | b) or 1)

@@ -1,0 +1,100 @@
+"""Which words of a passage become a bullet: a short verbatim span around its best sentence.
+
+One sentence is often half a point ("For the United States, the prospect ... is bad news, but
+not apocalyptic." needs the next one: "Even if Putin and Kim had little interest ..."). So a
+quote is a contiguous span of up to MAX_SPAN_SENTENCES sentences: the best one, grown by the
+neighbour that scores higher while that neighbour still says something about the question
+(the next sentence: NEIGHBOUR_SHARE of the best sentence's score; the previous one, which
+may be another actor's point, PRECEDING_SHARE) and the span fits SPAN_WORDS. A passage
+whose another sentence scores nearly as well (SECOND_SHARE) and is not next to the first span
+gives a second quote, so a passage that makes two points shows both. Every quote is copied
+verbatim; only a single over-long sentence is trimmed, and "…" marks the cut at its ends.
+"""
+
+from __future__ import annotations
+
+from knowledge.models import Hit
+from knowledge.query import Query
+from knowledge.scoring import sentence_texts
+from knowledge.text import stems
+
+MAX_QUOTE_WORDS = 45  # a single sentence longer than this is trimmed around the question
+SPAN_WORDS = 60  # a span of whole sentences may be this long
+MAX_SPAN_SENTENCES = 3
+NEIGHBOUR_SHARE = 0.15  # what follows the best sentence usually elaborates it
+PRECEDING_SHARE = 0.5  # what precedes it is quoted only when it is itself about the question
+SECOND_SHARE = 0.6
+SHORT_SENTENCE_WORDS = 12  # a best sentence shorter than this always takes its next sentence
+
+
+def quotes_of(hit: Hit, query: Query, *, second: bool = True) -> list[tuple[str, float]]:
+    """The hit's quotes with their weights: its best span, and perhaps a second one."""
+    if not hit.sentence:
+        return []
+    sentences = sentence_texts(hit.passage.text)
+    if hit.sentence not in sentences:
+        return [(trim(hit.sentence, query), hit.sentence_score)]
+    best = sentences.index(hit.sentence)
+    scores = list(hit.sentence_scores)
+    if len(scores) != len(sentences):  # not scored sentence by sentence: the best one only
+        scores = [hit.sentence_score if i == best else 0.0 for i in range(len(sentences))]
+    first = span(sentences, scores, best)
+    found = [(_text(sentences, first, query), hit.sentence_score)]
+    if second:
+        taken = set(range(first[0] - 1, first[1] + 1))
+        rest = [i for i in range(len(sentences)) if i not in taken and scores[i] > 0]
+        if rest:
+            other = max(rest, key=lambda i: (scores[i], -i))
+            if scores[other] >= SECOND_SHARE * scores[best]:
+                extra = span(sentences, scores, other, avoid=taken)
+                found.append((_text(sentences, extra, query), scores[other]))
+    return found
+
+
+def span(
+    sentences: list[str], scores: list[float], best: int, avoid: set[int] | None = None
+) -> tuple[int, int]:
+    """[start, end) of the sentences quoted around `best`."""
+    start, end = best, best + 1
+    size = len(sentences[best].split())
+    if size < SHORT_SENTENCE_WORDS and end < len(sentences):  # a fragment needs what follows
+        size += len(sentences[end].split())
+        end += 1
+    floors = {-1: PRECEDING_SHARE * scores[best], 1: NEIGHBOUR_SHARE * scores[best]}
+    while end - start < MAX_SPAN_SENTENCES:
+        options = [
+            i
+            for i, side in ((start - 1, -1), (end, 1))
+            if 0 <= i < len(sentences)
+            and i not in (avoid or set())
+            and scores[i] > 0
+            and scores[i] >= floors[side]
+            and size + len(sentences[i].split()) <= SPAN_WORDS
+        ]
+        if not options:
+            break
+        pick = max(options, key=lambda i: (scores[i], -i))
+        size += len(sentences[pick].split())
+        start, end = min(start, pick), max(end, pick + 1)
+    return start, end
+
+
+def _text(sentences: list[str], bounds: tuple[int, int], query: Query) -> str:
+    start, end = bounds
+    if end - start == 1:
+        return trim(sentences[start], query)
+    return " ".join(sentences[start:end])
+
+
+def trim(sentence: str, query: Query, max_words: int = MAX_QUOTE_WORDS) -> str:
+    """Cut a long sentence to the window that holds the question's words, marking cuts with …"""
+    words = sentence.split()
+    if len(words) <= max_words:
+        return sentence
+    firsts = {phrase[0] for g in query.groups for phrase in g.stemmed}
+    hits = [i for i, word in enumerate(words) if any(s in firsts for s in stems(word))]
+    centre = hits[len(hits) // 2] if hits else 0
+    start = max(0, min(centre - max_words // 2, len(words) - max_words))
+    end = start + max_words
+    text = " ".join(words[start:end])
+    return ("…" if start > 0 else "") + text + ("…" if end < len(words) else "")

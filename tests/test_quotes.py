@@ -1,0 +1,74 @@
+"""Which words become a bullet, and when meaning alone is evidence enough to answer.
+
+Built from real `Hit`s over a made-up passage, so each rule is seen on its own: a bullet is a
+verbatim span that carries the point's elaboration, a passage making two points gives two
+bullets, and a paraphrased question answers while a near-miss abstains.
+"""
+
+from __future__ import annotations
+
+from knowledge.abstention import CONFIDENCE, MEANING_WEIGHT, verdict
+from knowledge.models import Hit, Passage, SourceMeta
+from knowledge.query import QueryParser
+from knowledge.quotes import quotes_of
+
+SENTENCES = [
+    "Moscow hosted the summit in the far east.",  # 0: setting
+    "For the United States, the prospect of closer ties is bad news, but not apocalyptic.",  # 1
+    "Even if the two leaders had little interest in each other, both would still challenge"
+    " American interests.",  # 2: elaborates 1
+    "The weather at the cosmodrome was mild.",  # 3: off the point
+    "Meanwhile South Korea has already seen many provocations in the past few months.",  # 4
+]
+PASSAGE = Passage(1, "src", 0, " ".join(SENTENCES))
+QUERY = QueryParser.from_files().parse("how bad is this for the US?")
+WEIGHTS = {g.label: 1.0 for g in QUERY.groups}
+
+
+def hit(scores: list[float], *, coverage: float = 1.0, meaning: float | None = None) -> Hit:
+    best = max(range(len(scores)), key=lambda i: scores[i])
+    return Hit(
+        PASSAGE,
+        SourceMeta("src", "A source"),
+        1.0,
+        1,
+        coverage=coverage,
+        sentence=SENTENCES[best],
+        sentence_score=scores[best],
+        sentence_scores=tuple(scores),
+        meaning=meaning,
+    )
+
+
+def test_a_bullet_carries_the_sentence_that_elaborates_the_best_one():
+    quotes = quotes_of(hit([0.1, 5.0, 0.8, 0.0, 0.0]), QUERY)
+    assert quotes[0][0] == f"{SENTENCES[1]} {SENTENCES[2]}"  # verbatim, whole sentences
+    assert SENTENCES[0] not in quotes[0][0]  # a weak preceding sentence stays out
+    assert quotes[0][0] in PASSAGE.text
+
+
+def test_a_passage_making_a_second_point_gives_a_second_bullet():
+    quotes = quotes_of(hit([0.0, 5.0, 0.8, 0.0, 4.0]), QUERY)
+    assert [text for text, _ in quotes] == [f"{SENTENCES[1]} {SENTENCES[2]}", SENTENCES[4]]
+    # a weak other sentence is not a second point
+    assert len(quotes_of(hit([0.0, 5.0, 0.8, 0.0, 1.0]), QUERY)) == 1
+
+
+def test_close_meaning_answers_a_paraphrase_and_a_near_miss_abstains():
+    weak = 0.2  # few of the question's words
+    close = (CONFIDENCE - weak) / MEANING_WEIGHT + 0.05
+    far = (CONFIDENCE - weak) / MEANING_WEIGHT - 0.1
+    answered, _ = verdict(
+        QUERY, [hit([5.0], coverage=weak, meaning=close)], WEIGHTS, min_coverage=0.5, semantic=True
+    )
+    assert not answered
+    abstained, reason = verdict(
+        QUERY, [hit([5.0], coverage=weak, meaning=far)], WEIGHTS, min_coverage=0.5, semantic=True
+    )
+    assert abstained
+    assert "closest in meaning" in reason
+    # BM25 only: meaning does not count
+    bm25, _ = verdict(
+        QUERY, [hit([5.0], coverage=weak, meaning=close)], WEIGHTS, min_coverage=0.5, semantic=False
+    )
+    assert bm25
