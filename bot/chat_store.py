@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import aiosqlite
+
 from knowledge.store import Store
 
 Clock = Callable[[], datetime]
@@ -90,20 +92,62 @@ class ChatStore:
         latency_ms: float,
     ) -> int:
         """Log a question; questions older than the retention are deleted now and then."""
-        now = self._clock()
         async with self._store.transaction() as db:
-            if self._next_question_prune is None or now >= self._next_question_prune:
-                self._next_question_prune = now + PRUNE_EVERY
-                await db.execute(
-                    "DELETE FROM questions WHERE asked_at < ?",
-                    (_stamp(now - self._question_retention),),
-                )
-            cursor = await db.execute(
-                "INSERT INTO questions (platform, chat_id, user_id, question, abstained,"
-                " latency_ms, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (platform, chat_id, user_id, question, int(abstained), latency_ms, self._now()),
+            return await self._insert_question(
+                db, platform, chat_id, user_id, question, abstained, latency_ms
             )
-            return int(cursor.lastrowid or 0)
+
+    async def record_answer(
+        self,
+        platform: str,
+        chat_id: str,
+        user_id: str,
+        question: str,
+        shown: int,
+        *,
+        abstained: bool,
+        latency_ms: float,
+    ) -> int:
+        """An answered question in one write transaction: the chat's /more state (`shown`
+        passages so far) and the question log. Returns the logged question's id.
+
+        One transaction instead of two halves the per-question write cost, and /more can
+        never see a question the log lacks (or the reverse) after a crash."""
+        async with self._store.transaction() as db:
+            await db.execute(
+                "INSERT INTO chat_state (platform, chat_id, last_question, shown, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id) DO UPDATE SET"
+                " last_question = excluded.last_question, shown = excluded.shown,"
+                " updated_at = excluded.updated_at",
+                (platform, chat_id, question, shown, self._now()),
+            )
+            return await self._insert_question(
+                db, platform, chat_id, user_id, question, abstained, latency_ms
+            )
+
+    async def _insert_question(
+        self,
+        db: aiosqlite.Connection,
+        platform: str,
+        chat_id: str,
+        user_id: str,
+        question: str,
+        abstained: bool,
+        latency_ms: float,
+    ) -> int:
+        now = self._clock()
+        if self._next_question_prune is None or now >= self._next_question_prune:
+            self._next_question_prune = now + PRUNE_EVERY
+            await db.execute(
+                "DELETE FROM questions WHERE asked_at < ?",
+                (_stamp(now - self._question_retention),),
+            )
+        cursor = await db.execute(
+            "INSERT INTO questions (platform, chat_id, user_id, question, abstained,"
+            " latency_ms, asked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (platform, chat_id, user_id, question, int(abstained), latency_ms, _stamp(now)),
+        )
+        return int(cursor.lastrowid or 0)
 
     async def question(self, question_id: int) -> LoggedQuestion | None:
         rows = await self._store.reader.execute_fetchall(

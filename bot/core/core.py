@@ -178,18 +178,16 @@ class Core:
         question = resolve(question, last[0] if last else None)  # "and Putin?", "why?"
         started = time.perf_counter()
         answer, _ = await self._library.answer(question)
-        await self._library.store.remember_question(
-            message.platform, message.chat_id, question, answer.next_offset
-        )
         elapsed = time.perf_counter() - started
         if self._metrics is not None:
             self._metrics.question(message.platform, elapsed, abstained=answer.abstained)
         reply = replies.answer_reply(answer, question=_title(question))
-        question_id = await self._chats.log_question(
+        question_id = await self._chats.record_answer(  # /more state and log, one transaction
             message.platform,
             message.chat_id,
             message.user_id,
             question,
+            answer.next_offset,
             abstained=answer.abstained,
             latency_ms=elapsed * 1000,
         )
