@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.app import App, open_app
-from bot.config import load_settings
+from bot.config import AccessSettings, SemanticSettings, load_settings
 from bot.core.model import Message
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,9 +103,21 @@ async def main() -> None:
     parser.add_argument("--users", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--requests", type=int, default=200, help="questions per core row")
     parser.add_argument("--telegram-requests", type=int, default=100, help="per Telegram row")
+    parser.add_argument(
+        "--search", choices=["bm25", "hybrid"], default="bm25", help="hybrid needs the extra"
+    )
     args = parser.parse_args()
+    # A load test of answering: the per-user rate limit would turn most questions into
+    # "slow down" replies, so it is off here; the search path is chosen explicitly.
+    settings = load_settings(
+        None,
+        access=AccessSettings(rate_limit=0),
+        semantic=SemanticSettings(enabled="off" if args.search == "bm25" else "auto"),
+    )
     pool = questions()
-    table = Table(title="briefbot load: concurrent users (bundled sources, warm index)")
+    table = Table(
+        title=f"briefbot load: concurrent users ({args.search}, bundled sources, warm index)"
+    )
     for column in ("path", "users", "questions", "p50 ms", "p99 ms", "answers/s", "peak RSS MB"):
         table.add_column(column, justify="left" if column == "path" else "right")
 
@@ -121,7 +133,7 @@ async def main() -> None:
         )
 
     with tempfile.TemporaryDirectory() as tmp:
-        async with open_app(load_settings(None), db_path=Path(tmp) / "load.sqlite3") as app:
+        async with open_app(settings, db_path=Path(tmp) / "load.sqlite3") as app:
             ask = through_core(app)
             await run_users(1, len(pool), ask, pool)  # warm caches once
             for users in args.users:
