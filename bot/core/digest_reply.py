@@ -7,8 +7,8 @@ suggested questions in the footer.
 
 from __future__ import annotations
 
-from bot.core.model import Bullet, Citation, Reply, ReplyKind
-from bot.core.replies import citation_for
+from bot.core.model import Reply, ReplyKind
+from bot.core.replies import cite
 from knowledge.digest import Digest
 
 
@@ -26,19 +26,9 @@ def digest_reply(digest: Digest) -> Reply:
             body.append(f"• {meta.title} — {details}")
     else:
         body.append("No new sources since your last digest. Today's key points:")
-    numbers: dict[str, int] = {}
-    citations: list[Citation] = []
-    bullets: list[Bullet] = []
-    for point in digest.points:
-        for quote in point.quotes:
-            meta = quote.hit.source
-            if meta.id not in numbers:
-                numbers[meta.id] = len(numbers) + 1
-                citations.append(citation_for(meta, numbers[meta.id]))
-            speaker = quote.hit.passage.speaker if meta.kind == "transcript" else None
-            if meta.kind != "transcript" and meta.authors:
-                speaker = ", ".join(meta.authors)
-            bullets.append(Bullet(quote.text, numbers[meta.id], speaker, point.question))
+    bullets, citations = cite(
+        (quote, point.question) for point in digest.points for quote in point.quotes
+    )
     if not bullets:
         body.append("The sources have no key points for today's questions.")
     footer = tuple(f"Ask next: /ask {q}" for q in digest.suggestions)
@@ -46,8 +36,8 @@ def digest_reply(digest: Digest) -> Reply:
         kind=ReplyKind.ANSWER if bullets else ReplyKind.INFO,
         title=digest_title(digest),
         body=tuple(body),
-        bullets=tuple(bullets),
-        citations=tuple(citations),
+        bullets=bullets,
+        citations=citations,
         footer=(*footer, "/settings shows your digest time · /unsubscribe stops it"),
         extra={"digest_date": digest.day.isoformat()},
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from bot.core.model import Bullet, Button, Citation, Reply, ReplyKind
-from knowledge.answer import Answer
+from knowledge.answer import Answer, Quote
 from knowledge.models import Source, SourceMeta
 
 MORE = Button("More", "more")
@@ -27,6 +27,27 @@ def citation_for(meta: SourceMeta, number: int) -> Citation:
     )
 
 
+def cite(
+    quotes: Iterable[tuple[Quote, str]],
+) -> tuple[tuple[Bullet, ...], tuple[Citation, ...]]:
+    """Bullets and their numbered citations for (quote, section) pairs: sources numbered in
+    order of first use; a transcript quote is attributed to its speaker, an article's to its
+    authors. Answers and digests share it so both attribute the same way."""
+    numbers: dict[str, int] = {}
+    citations: list[Citation] = []
+    bullets: list[Bullet] = []
+    for quote, section in quotes:
+        meta = quote.hit.source
+        if meta.id not in numbers:
+            numbers[meta.id] = len(numbers) + 1
+            citations.append(citation_for(meta, numbers[meta.id]))
+        speaker = quote.hit.passage.speaker if meta.kind == "transcript" else None
+        if meta.kind != "transcript" and meta.authors:
+            speaker = ", ".join(meta.authors)
+        bullets.append(Bullet(quote.text, numbers[meta.id], speaker, section))
+    return tuple(bullets), tuple(citations)
+
+
 def answer_reply(answer: Answer, *, question: str) -> Reply:
     """An answer, or a plain "not covered" when no passage is relevant enough."""
     if answer.abstained:
@@ -37,24 +58,13 @@ def answer_reply(answer: Answer, *, question: str) -> Reply:
             body=(body,),
             extra={"reason": answer.reason},
         )
-    numbers: dict[str, int] = {}
-    citations: list[Citation] = []
-    bullets: list[Bullet] = []
-    for quote in answer.quotes:
-        meta = quote.hit.source
-        if meta.id not in numbers:
-            numbers[meta.id] = len(numbers) + 1
-            citations.append(citation_for(meta, numbers[meta.id]))
-        speaker = quote.hit.passage.speaker if meta.kind == "transcript" else None
-        if meta.kind != "transcript" and meta.authors:
-            speaker = ", ".join(meta.authors)
-        bullets.append(Bullet(quote.text, numbers[meta.id], speaker))
+    bullets, citations = cite((quote, "") for quote in answer.quotes)
     more = answer.next_offset < len(answer.result.hits)
     return Reply(
         kind=ReplyKind.ANSWER,
         title=question,
-        bullets=tuple(bullets),
-        citations=tuple(citations),
+        bullets=bullets,
+        citations=citations,
         buttons=(MORE,) if more else (),
     )
 

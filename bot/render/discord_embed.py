@@ -18,13 +18,12 @@ word, before escaping, so a cut never separates a backslash from what it escapes
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.core.model import Button, Reply, ReplyKind
-from bot.render.text import attribution, citation_line
+from bot.render.text import attribution, citation_line, split_words
 
 MAX_CONTENT = 2000
 MAX_TITLE = 256
@@ -185,7 +184,7 @@ def _pack(block: _Block, budget: int, limit: int) -> list[_Block]:
     current: list[_Run] = []
     size = 0
     for text, wrapper in block:
-        for word in _words(text, max(1, (limit - 8) // 3)):  # escaping at most triples
+        for word in split_words(text, max(1, (limit - 8) // 3)):  # escaping at most triples
             cost = units(escape(word)) + (
                 2 if wrapper and (not current or current[-1][1] != wrapper) else 0
             )
@@ -204,17 +203,6 @@ def _append(runs: list[_Run], run: _Run) -> list[_Run]:
     if runs and runs[-1][1] == run[1]:
         return [*runs[:-1], (runs[-1][0] + run[0], run[1])]
     return [*runs, run]
-
-
-def _words(text: str, longest: int) -> list[str]:
-    out: list[str] = []
-    for word in re.findall(r"\S*\s*", text):
-        while len(word) > longest:
-            out.append(word[:longest])
-            word = word[longest:]
-        if word:
-            out.append(word)
-    return out
 
 
 class _Builder:

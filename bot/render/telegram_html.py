@@ -16,14 +16,13 @@ its own tags, so a cut never falls inside a tag or an entity.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.feedback import parse_vote
 from bot.core.model import Reply
-from bot.render.text import attribution, citation_line
+from bot.render.text import attribution, citation_line, split_words
 
 MAX_MESSAGE_UNITS = 4096  # Telegram's limit, in UTF-16 code units
 MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback_data
@@ -113,7 +112,7 @@ def _fit(block: _Block, limit: int) -> list[str]:
     pieces: list[str] = []
     current: list[_Run] = []  # runs of the piece being filled
     for run in block:
-        for word in _words(run.text, max(1, (limit - 32) // 5)):  # escaping: & -> &amp;
+        for word in split_words(run.text, max(1, (limit - 32) // 5)):  # escaping: & -> &amp;
             candidate = _append(current, _Run(word, run.tag))
             if current and utf16_units(_block_html(tuple(candidate))) > limit:
                 pieces.append(_block_html(tuple(current)).rstrip())
@@ -129,18 +128,6 @@ def _append(runs: list[_Run], run: _Run) -> list[_Run]:
     if runs and runs[-1].tag == run.tag:
         return [*runs[:-1], _Run(runs[-1].text + run.text, run.tag)]
     return [*runs, run]
-
-
-def _words(text: str, longest: int) -> list[str]:
-    """Words with their trailing whitespace; a word longer than `longest` is hard-cut."""
-    out: list[str] = []
-    for word in re.findall(r"\S*\s*", text):
-        while len(word) > longest:
-            out.append(word[:longest])
-            word = word[longest:]
-        if word:
-            out.append(word)
-    return out
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

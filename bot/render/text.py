@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.core.model import Bullet, Citation, Reply
 
 
@@ -44,3 +46,16 @@ def render_text(reply: Reply) -> str:
         lines.append("")
         lines.append("  ".join(f"[{b.label}: /{b.action}]" for b in commands))
     return "\n".join(lines).strip()
+
+
+def split_words(text: str, longest: int) -> list[str]:
+    """Words with their trailing whitespace, a word longer than `longest` hard-cut: the pieces
+    renderers fill platform-limited messages with, cutting only where a reader would."""
+    out: list[str] = []
+    for word in re.findall(r"\S*\s*", text):
+        while len(word) > longest:
+            out.append(word[:longest])
+            word = word[longest:]
+        if word:
+            out.append(word)
+    return out
