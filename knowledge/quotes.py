@@ -27,19 +27,36 @@ SECOND_SHARE = 0.6
 SHORT_SENTENCE_WORDS = 12  # a best sentence shorter than this always takes its next sentence
 
 
+def is_question(sentence: str) -> bool:
+    """A question ("So what do the North Koreans want in return?") asks; it never answers."""
+    return sentence.rstrip(" \"'”’)]").endswith("?")
+
+
 def quotes_of(hit: Hit, query: Query, *, second: bool = True) -> list[tuple[str, float]]:
-    """The hit's quotes with their weights: its best span, and perhaps a second one."""
+    """The hit's quotes with their weights: its best span, and perhaps a second one.
+
+    Questions are never quoted: a host's question carries the asker's words, not an answer.
+    """
     if not hit.sentence:
         return []
     sentences = sentence_texts(hit.passage.text)
     if hit.sentence not in sentences:
-        return [(trim(hit.sentence, query), hit.sentence_score)]
+        return (
+            [] if is_question(hit.sentence) else [(trim(hit.sentence, query), hit.sentence_score)]
+        )
     best = sentences.index(hit.sentence)
     scores = list(hit.sentence_scores)
     if len(scores) != len(sentences):  # not scored sentence by sentence: the best one only
         scores = [hit.sentence_score if i == best else 0.0 for i in range(len(sentences))]
+    scores = [
+        0.0 if is_question(text) else score for text, score in zip(sentences, scores, strict=True)
+    ]
+    if scores[best] <= 0:  # the best sentence was a question: the best statement instead
+        best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
+        if scores[best] <= 0:
+            return []
     first = span(sentences, scores, best)
-    found = [(_text(sentences, first, query), hit.sentence_score)]
+    found = [(_text(sentences, first, query), scores[best])]
     if second:
         taken = set(range(first[0] - 1, first[1] + 1))
         rest = [i for i in range(len(sentences)) if i not in taken and scores[i] > 0]
@@ -57,7 +74,8 @@ def span(
     """[start, end) of the sentences quoted around `best`."""
     start, end = best, best + 1
     size = len(sentences[best].split())
-    if size < SHORT_SENTENCE_WORDS and end < len(sentences):  # a fragment needs what follows
+    fragment = size < SHORT_SENTENCE_WORDS and end < len(sentences)
+    if fragment and not is_question(sentences[end]):  # a fragment needs what follows
         size += len(sentences[end].split())
         end += 1
     floors = {-1: PRECEDING_SHARE * scores[best], 1: NEIGHBOUR_SHARE * scores[best]}
@@ -69,6 +87,7 @@ def span(
             and i not in (avoid or set())
             and scores[i] > 0
             and scores[i] >= floors[side]
+            and not is_question(sentences[i])
             and size + len(sentences[i].split()) <= SPAN_WORDS
         ]
         if not options:

@@ -72,3 +72,20 @@ def test_close_meaning_answers_a_paraphrase_and_a_near_miss_abstains():
         QUERY, [hit([5.0], coverage=weak, meaning=close)], WEIGHTS, min_coverage=0.5, semantic=False
     )
     assert bm25
+
+
+def test_a_question_in_a_source_is_never_quoted_as_an_answer():
+    asked = ["Russia needs weapons.", "North Korea has them.", "So what does Kim want in return?"]
+    passage = Passage(2, "src", 0, " ".join(asked))
+
+    def quoted(scores: list[float]) -> list[str]:
+        best = max(range(len(scores)), key=lambda i: scores[i])
+        found = Hit(
+            passage, SourceMeta("src", "A source"), 1.0, 1, coverage=1.0,
+            sentence=asked[best], sentence_score=scores[best], sentence_scores=tuple(scores),
+        )  # fmt: skip
+        return [text for text, _ in quotes_of(found, QUERY)]
+
+    # the host's question scores best, yet the statement before it is what gets quoted
+    assert quoted([1.0, 0.5, 3.0]) == ["Russia needs weapons. North Korea has them."]
+    assert quoted([0.0, 0.0, 3.0]) == []  # nothing but a question: no bullet at all
