@@ -81,22 +81,6 @@ class ChatStore:
         self._next_question_prune: datetime | None = None
 
     # -- questions and votes ---------------------------------------------------------------
-    async def log_question(
-        self,
-        platform: str,
-        chat_id: str,
-        user_id: str,
-        question: str,
-        *,
-        abstained: bool,
-        latency_ms: float,
-    ) -> int:
-        """Log a question; questions older than the retention are deleted now and then."""
-        async with self._store.transaction() as db:
-            return await self._insert_question(
-                db, platform, chat_id, user_id, question, abstained, latency_ms
-            )
-
     async def record_answer(
         self,
         platform: str,

@@ -179,12 +179,12 @@ def test_stats_refuses_an_empty_period(tmp_path: Path, days: str, capsys) -> Non
 async def test_the_question_log_keeps_questions_for_the_retention_only(app: App) -> None:
     clock = Clock()
     chats = ChatStore(app.store, clock.utc, question_days=7)
-    old = await chats.log_question(
-        "telegram", "5", "5", "old question", abstained=False, latency_ms=1
+    old = await chats.record_answer(
+        "telegram", "5", "5", "old question", 0, abstained=False, latency_ms=1
     )
     clock.seconds += 8 * 86400  # a week and a day later the next question prunes it
-    new = await chats.log_question(
-        "telegram", "5", "5", "new question", abstained=False, latency_ms=1
+    new = await chats.record_answer(
+        "telegram", "5", "5", "new question", 0, abstained=False, latency_ms=1
     )
 
     assert await chats.question(old) is None
