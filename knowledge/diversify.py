@@ -46,4 +46,5 @@ def diversify(hits: list[Hit], words_of: Callable[[Hit], frozenset[str]]) -> lis
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / (len(a | b) or 1)
+    shared = len(a & b)  # |a ∪ b| = |a| + |b| - |a ∩ b|, without building the union
+    return shared / ((len(a) + len(b) - shared) or 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from knowledge.passages import split_sentences
 from knowledge.query import Query, TermGroup
@@ -47,9 +48,12 @@ def make_sentence(text: str) -> Sentence:
     return Sentence(text, sentence_stems, {k: tuple(v) for k, v in index.items()})
 
 
-def sentence_texts(text: str) -> list[str]:
-    """A passage's sentences, paragraph by paragraph: the unit of scoring and of quoting."""
-    return [s for para in text.split("\n\n") for s in split_sentences(para)]
+@lru_cache(maxsize=8192)
+def sentence_texts(text: str) -> tuple[str, ...]:
+    """A passage's sentences, paragraph by paragraph: the unit of scoring and of quoting.
+
+    Cached: every answer quotes from the same few passages again and again."""
+    return tuple(s for para in text.split("\n\n") for s in split_sentences(para))
 
 
 def sentences_of(text: str) -> tuple[Sentence, ...]:
