@@ -85,7 +85,9 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err
+            # the class name only: some aiohttp errors carry the request URL, whose path
+            # holds the bot token, and this message ends up in logs
+            raise NetworkError(f"aiohttp.{type(err).__name__}") from err
 
 
 def _given(value: object, default: float | None) -> float | None:
