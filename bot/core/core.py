@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
-DIGEST_COMMANDS = frozenset({"digest", "subscribe", "unsubscribe", "settings"})
 QUESTION_COMMANDS = frozenset({"", "ask", "more"})  # what the rate limit counts
 Handler = Callable[[Message, str], Awaitable[Reply]]
 Handler0 = Callable[[Message], Awaitable[Reply]]
@@ -206,8 +205,6 @@ class Core:
         handler = self._commands.get(command.name)
         if handler is not None:
             return await handler(message, command.argument)
-        if command.name in DIGEST_COMMANDS:
-            return replies.hint("The daily digest is not available yet; it is coming soon.")
         return replies.hint(
             f"I don't know /{command.name}. Try /help, or ask with /ask QUESTION, "
             f"e.g. /ask {self._example()}"
