@@ -231,6 +231,13 @@ class TelegramSettings(Section):
         description="Updates handled at once; different chats run in parallel, each chat's "
         "messages still in order.",
     )
+    typing_after: float = Field(
+        default=0.5,
+        ge=0,
+        le=60,
+        description='Seconds an answer may take before "typing…" is shown (and kept up until '
+        "it is sent); 0 = show it before every answer.",
+    )
     inline: bool = Field(
         default=False,
         description="Answer inline queries (@botname question in any chat); also enable "

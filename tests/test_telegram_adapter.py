@@ -4,6 +4,7 @@ the fake Bot API server (tests/fakes). No mocks and no sleeps: every wait is on 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -15,7 +16,8 @@ from bot.adapters import telegram_send
 from bot.adapters.telegram import COMMANDS, TelegramAdapter
 from bot.app import App
 from bot.config import TelegramSettings
-from bot.core.model import Bullet, Button, Citation, Reply, ReplyKind
+from bot.core.core import Core
+from bot.core.model import Bullet, Button, Citation, Message, Reply, ReplyKind
 from bot.render.telegram_html import keyboard, render_html
 
 GROUP, FORUM = -1001, -100123
@@ -72,10 +74,7 @@ async def test_a_direct_question_gets_a_quoted_cited_html_answer(fake: FakeTeleg
     assert answer["reply_to_message"]["text"] == "what does Kim want?"
     assert {e["type"] for e in answer["entities"]} >= {"bold", "italic"}
     methods = [c.method for c in fake.calls if c.method != "getUpdates"]
-    assert methods.index("sendChatAction") < methods.index("sendMessage")
-    typing = await fake.wait_for_call("sendChatAction")
-    assert typing.params["action"] == "typing"
-    assert typing.params["chat_id"] == 5
+    assert "sendChatAction" not in methods  # a quick answer needs no "typing…"
     [menu] = fake.commands.values()
     assert [c["command"] for c in menu] == [name for name, _ in COMMANDS]
 
@@ -183,7 +182,7 @@ async def test_a_blocked_chat_does_not_stop_the_bot(fake: FakeTelegram) -> None:
     fake.send_text(77, "what does Kim want?")
     assert "“" in (await ask(fake, 78, "what does Kim want?"))["text"]
 
-    fake.fail_next("sendMessage", status=403)  # blocked between typing and answering
+    fake.fail_next("sendMessage", status=403)  # blocked while the bot was answering
     fake.send_text(79, "what does Kim want?")
     assert "“" in (await ask(fake, 80, "what does Kim want?"))["text"]
 
@@ -202,8 +201,63 @@ async def test_a_forum_topic_question_is_answered_in_its_topic(fake: FakeTelegra
     )
 
     assert answer["message_thread_id"] == 7
-    typing = await fake.wait_for_call("sendChatAction", lambda c: c.params["chat_id"] == FORUM)
-    assert typing.params["message_thread_id"] == 7
+
+
+class _HeldCore:
+    """The real core, except that answers wait until the test lets them go (a slow answer)."""
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
+        self.release = asyncio.Event()
+
+    async def handle(self, message: Message) -> Reply:
+        await self.release.wait()
+        return await self._core.handle(message)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._core, name)
+
+
+async def test_a_slow_answer_shows_typing_in_its_topic_until_it_arrives(
+    app: App, fake: FakeTelegram
+) -> None:
+    held = _HeldCore(app.core)
+    settings = TelegramSettings(concurrent_updates=1, typing_after=0.01)
+    bot = TelegramAdapter(held, fake.TOKEN, fake.base_url, fake.base_file_url, settings=settings)  # type: ignore[arg-type]
+    await bot.start()
+    try:
+        asked = fake.send_text(
+            FORUM, "/ask what does Kim want?", chat_type="supergroup", is_forum=True,
+            message_thread_id=7,
+        )["message"]  # fmt: skip
+        typing = await fake.wait_for_call("sendChatAction")
+        held.release.set()
+        await fake.wait_for_call("sendMessage", _replies_to(asked["message_id"]))  # type: ignore[arg-type]
+    finally:
+        await bot.aclose()
+
+    assert typing.params["action"] == "typing"
+    assert (typing.params["chat_id"], typing.params["message_thread_id"]) == (FORUM, 7)
+    methods = [c.method for c in fake.calls if c.method != "getUpdates"]
+    assert methods.index("sendChatAction") < methods.index("sendMessage")
+
+
+async def test_typing_after_zero_shows_typing_before_every_answer(
+    app: App, fake: FakeTelegram
+) -> None:
+    settings = TelegramSettings(concurrent_updates=1, typing_after=0)
+    bot = TelegramAdapter(
+        app.core, fake.TOKEN, fake.base_url, fake.base_file_url, settings=settings
+    )
+    await bot.start()
+    try:
+        await ask(fake, 5, "what does Kim want?")
+        await ask(fake, 5, "what does Putin want?")
+    finally:
+        await bot.aclose()
+
+    methods = [c.method for c in fake.calls if c.method in ("sendChatAction", "sendMessage")]
+    assert methods == ["sendChatAction", "sendMessage"] * 2
 
 
 @pytest.mark.usefixtures("adapter")

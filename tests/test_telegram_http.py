@@ -1,5 +1,5 @@
 """PTB's transport on aiohttp: a slow Bot API becomes TimedOut, an unreachable one
-NetworkError, and uploads go as multipart, as with PTB's own httpx transport. Real aiohttp
+NetworkError, calls go as one JSON document and uploads as multipart. Real aiohttp
 servers on 127.0.0.1."""
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ async def server() -> AsyncIterator[tuple[str, asyncio.Event, list[dict[str, str
         return web.json_response({"ok": True, "result": True})
 
     async def echo(request: web.Request) -> web.Response:
+        if request.content_type == "application/json":
+            seen.append(await request.json())
+            return web.json_response({"ok": True, "result": True})
         form = await request.post()
         seen.append(
             {k: v if isinstance(v, str) else v.file.read().decode() for k, v in form.items()}
@@ -59,6 +62,7 @@ async def test_a_slow_answer_times_out_and_fields_arrive_as_ptb_sends_them(serve
             [
                 RequestParameter.from_input("chat_id", 5),
                 RequestParameter.from_input("text", "hi “you”"),
+                RequestParameter.from_input("reply_markup", {"inline_keyboard": [[]]}),
             ]
         )
         status, body = await request.do_request(f"{base}/echo", "POST", data)
@@ -75,7 +79,8 @@ async def test_a_slow_answer_times_out_and_fields_arrive_as_ptb_sends_them(serve
 
     assert status == 200
     assert b'"ok": true' in body
-    assert seen[0] == {"chat_id": "5", "text": "hi “you”"}
+    # one JSON document, nested objects as objects (not JSON strings inside JSON)
+    assert seen[0] == {"chat_id": 5, "text": "hi “you”", "reply_markup": {"inline_keyboard": [[]]}}
     assert seen[1]["chat_id"] == "5"
     assert "quoted" in seen[1].values()  # the file's bytes, as a multipart part
 

@@ -223,10 +223,16 @@ class TelegramAdapter:
                 return
         text = _strip_mention(message.text, bot.username)
         thread = _thread(message)
-        chat_id = await self._send.typing(bot, message.chat.id, thread)
-        if chat_id is None:
-            return
-        reply = await self._core.handle(self._message(message, text, chat_id=chat_id))
+        chat_id: int | None = message.chat.id
+        after = self._settings.typing_after
+        if after > 0:
+            async with self._send.typing_while_slow(bot, chat_id, thread, after):
+                reply = await self._core.handle(self._message(message, text, chat_id=chat_id))
+        else:  # typing first, every time; it also finds a blocked or moved chat before answering
+            chat_id = await self._send.typing(bot, chat_id, thread)
+            if chat_id is None:
+                return
+            reply = await self._core.handle(self._message(message, text, chat_id=chat_id))
         await self._send.reply(bot, chat_id, reply, message.message_id, thread)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -10,12 +10,15 @@ before. aiohttp is already a core dependency (health server, fakes).
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 DEFAULT_TIMEOUT = 5.0  # seconds; PTB's HTTPXRequest defaults for connect, read and write
 DEFAULT_POOL_TIMEOUT = 1.0
+JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -78,8 +81,9 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
         )
         try:
+            data, headers = _body(request_data)
             async with session.request(
-                method, url, data=_body(request_data), timeout=timeout
+                method, url, data=data, headers=headers, timeout=timeout
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:
@@ -97,16 +101,18 @@ def _given(value: object, default: float | None) -> float | None:
     return default
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """Form fields as PTB's httpx transport sends them (JSON-encoded values); multipart
-    when the call uploads files."""
+def _body(
+    request_data: RequestData | None,
+) -> tuple[aiohttp.FormData | bytes | None, dict[str, str] | None]:
+    """The call's parameters as one JSON document (the Bot API accepts JSON bodies, and they
+    cost a fraction of what aiohttp's form encoding does per call); multipart when the call
+    uploads files."""
     if request_data is None:
-        return None
-    fields = request_data.json_parameters
+        return None, None
     if not request_data.contains_files:
-        return fields
-    form = aiohttp.FormData(fields)
+        return json.dumps(request_data.parameters).encode(), JSON_HEADERS
+    form = aiohttp.FormData(request_data.json_parameters)
     for name, upload in request_data.multipart_data.items():
         filename, content, mimetype = upload[0], upload[1], upload[2] if len(upload) > 2 else None
         form.add_field(name, content, filename=filename, content_type=mimetype)
-    return form
+    return form, None

@@ -9,9 +9,10 @@ inactive. ChatMigrated: the core moves the chat's state and the message goes to 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dtm
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from telegram import Bot, LinkPreviewOptions, ReplyParameters
@@ -36,6 +37,7 @@ T = TypeVar("T")
 SEND_ATTEMPTS = 3
 MAX_RETRY_AFTER = 60.0  # seconds; a longer flood wait is logged and the message dropped
 BACKOFF = 0.5  # seconds before the first retry after a timeout or network error; doubles
+TYPING_REFRESH = 4.5  # seconds; Telegram shows "typing…" for 5 s or until the next message
 
 
 class TelegramSender:
@@ -60,6 +62,35 @@ class TelegramSender:
         except TelegramError as err:
             log.info("typing indicator failed: %s", type(err).__name__)
         return chat_id
+
+    @contextlib.asynccontextmanager
+    async def typing_while_slow(
+        self, bot: Bot, chat_id: int, thread: int | None, after: float
+    ) -> AsyncIterator[None]:
+        """Show "typing…" once the block has taken `after` seconds, and keep it up until it ends.
+
+        An answer that arrives within a blink needs no indicator (it would be replaced before
+        anyone saw it, at the cost of one more Bot API call per question); a slow one (the
+        model loading, a busy bot) shows that the question was heard. Failures only log: a
+        blocked or moved chat is handled when the answer is sent.
+        """
+        task = asyncio.create_task(self._keep_typing(bot, chat_id, thread, after))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _keep_typing(self, bot: Bot, chat_id: int, thread: int | None, after: float) -> None:
+        await asyncio.sleep(after)
+        while True:
+            try:
+                await bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread)
+            except TelegramError as err:
+                log.info("typing indicator failed: %s", type(err).__name__)
+                return
+            await asyncio.sleep(TYPING_REFRESH)
 
     async def reply(
         self, bot: Bot, chat_id: int, reply: Reply, reply_to: int, thread: int | None
