@@ -1,17 +1,24 @@
 """Benchmark: questions answered per second end to end through the fake Telegram Bot API.
 
     python bench/telegram_throughput.py [--chats 1 20 100] [--questions 400] [--concurrency 8]
-        [--search bm25 hybrid] [--runs 3]
+        [--search bm25 hybrid] [--runs 3] [--rate 0 200] [--typing-after 0.5]
 
 Two processes, as in production where Telegram is another machine: this one runs the bot
 (real PTB adapter, real core, SQLite in a temp dir), a child runs the fake Bot API and the
-users. `--chats` private chats ask at once; each asks its next question when the previous
-answer arrives. Every question travels the whole path: getUpdates long poll -> PTB -> update
-dedup (SQLite) -> typing action -> core (allowlist, rate limit off, search, answer, /more
-state, question log) -> HTML -> sendMessage. Latency is measured on the users' side, from
-queuing the update to receiving the answer, and split at the typing action: before it, the
-poll pickup, any wait behind other chats, and the dedup write; after it, the core and the
-sendMessage call. The core's own time is the question log's latency_ms.
+users. Every question travels the whole path: getUpdates long poll -> PTB -> update dedup
+(SQLite) -> core (allowlist, rate limit off, search, answer, /more state, question log) ->
+HTML -> sendMessage (and sendChatAction when the answer is slower than `--typing-after`; 0
+sends it before every answer). Latency is measured on the users' side, from queuing the
+update to receiving the answer; the core's own time is the question log's latency_ms.
+
+Two ways to load the bot, as `--rate` says:
+- `0` (closed loop, the saturation figure): `--chats` private chats ask at once and each asks
+  its next question when the previous answer arrives. Questions/s is the most the bot
+  answers; latency here is mostly queueing (N chats waiting their turn: ~N / throughput).
+- `R > 0` (open loop, the latency figure): questions arrive at R a second whatever the bot is
+  doing, round robin over `--chats` chats, as a busy team's would. This is how the target
+  reads: at 200 questions/s offered, how long does an answer take? (A closed loop hides
+  queueing delay, because a slow answer also delays the next question.)
 
 Which search path is measured is stated in every row: `bm25` forces BM25 only (as
 BRIEFBOT_SEMANTIC__ENABLED=off does), `hybrid` is the default when the semantic extra is
@@ -31,6 +38,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -49,63 +57,87 @@ def percentile(values: list[float], q: float) -> float:
 
 
 # -- the Telegram side (child process) -----------------------------------------------------
-async def telegram_side(chats: int, rounds: int, questions: list[str], rtt: float) -> None:
-    """Serve the fake Bot API, print its URL, run the users once the bot polls, print results."""
+async def telegram_side(
+    chats: int, count: int, questions: list[str], rtt: float, rate: float
+) -> None:
+    """Serve the fake Bot API, print its URL, run the users once the bot polls, print results.
+
+    `count`: questions per chat in a closed loop (`rate` 0), or in all at `rate` a second."""
     sys.path.insert(0, str(ROOT / "tests"))
     from fakes.telegram_api import FakeTelegram
 
     class TimedFake(FakeTelegram):
         def __init__(self) -> None:
             super().__init__()
-            self.typing_at: dict[int, float] = {}
-            self.waiting: dict[int, asyncio.Future[tuple[float, float]]] = {}
+            self.waiting: dict[int, asyncio.Future[float]] = {}
 
         async def dispatch(self, method: str, p: dict) -> object:
             if rtt and method.lower() != "getupdates":  # a simulated network round trip
                 await asyncio.sleep(rtt / 1000)
             return await super().dispatch(method, p)
 
-        def _api_sendchataction(self, p: dict) -> bool:
-            self.typing_at[p["chat_id"]] = time.perf_counter()
-            return super()._api_sendchataction(p)
-
         def _api_sendmessage(self, p: dict) -> dict:
-            now = time.perf_counter()
             msg = super()._api_sendmessage(p)
             future = self.waiting.pop((msg.get("reply_to_message") or {}).get("message_id"), None)
             if future is not None and not future.done():
-                future.set_result((self.typing_at.get(p["chat_id"], now), now))
+                future.set_result(time.perf_counter())
             self.sent.clear()  # keep memory flat
             self.calls.clear()
             return msg
 
-    async def user(fake: TimedFake, chat: int, count: int, out: list[tuple[float, ...]]) -> None:
-        loop = asyncio.get_running_loop()
-        for n in range(count):
-            future: asyncio.Future[tuple[float, float]] = loop.create_future()
+        def ask(self, chat: int, text: str) -> tuple[float, asyncio.Future[float]]:
+            future = asyncio.get_running_loop().create_future()
             started = time.perf_counter()
-            asked = fake.send_text(chat, questions[(chat + n) % len(questions)])["message"]
-            fake.waiting[asked["message_id"]] = future
-            typing, answered = await asyncio.wait_for(future, timeout=60)
-            out.append((started, typing, answered))
+            asked = self.send_text(chat, text)["message"]
+            self.waiting[asked["message_id"]] = future
+            return started, future
+
+    async def user(fake: TimedFake, chat: int, count: int, out: list[tuple[float, float]]) -> None:
+        for n in range(count):
+            started, answered = fake.ask(chat, questions[(chat + n) % len(questions)])
+            out.append((started, await asyncio.wait_for(answered, timeout=60)))
+
+    async def arrivals(fake: TimedFake, out: list[tuple[float, float]]) -> None:
+        """`count` questions at `rate` a second, round robin over the chats, never waiting."""
+        loop = asyncio.get_running_loop()
+        begin, pending = loop.time(), []
+        for n in range(count):
+            if (delay := begin + n / rate - loop.time()) > 0:
+                await asyncio.sleep(delay)
+            pending.append(fake.ask(1 + n % chats, questions[n % len(questions)]))
+        for started, answered in pending:
+            out.append((started, await asyncio.wait_for(answered, timeout=60)))
 
     async with TimedFake() as fake:
         print(fake.base_url, fake.base_file_url, fake.TOKEN, flush=True)
         await fake.wait_for_call("getUpdates", timeout=60)
         await user(fake, 10**6, len(questions), [])  # warm up: every question once
         print("warm", flush=True)  # the bot's CPU is counted from here
-        timings: list[tuple[float, ...]] = []
-        began = time.perf_counter()
-        await asyncio.gather(*(user(fake, 1 + c, rounds, timings) for c in range(chats)))
-        elapsed = time.perf_counter() - began
-        print(
-            json.dumps({"elapsed": elapsed, "timings": timings, "warm": len(questions)}), flush=True
-        )
+        timings: list[tuple[float, float]] = []
+        cpu, began = time.process_time(), time.perf_counter()
+        if rate:
+            await arrivals(fake, timings)
+        else:
+            await asyncio.gather(*(user(fake, 1 + c, count, timings) for c in range(chats)))
+        elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+        result = {"elapsed": elapsed, "timings": timings, "warm": len(questions), "fake_cpu": cpu}
+        print(json.dumps(result), flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # bot closed
 
 
 # -- the bot side (this process) -----------------------------------------------------------
-async def bot_side(chats: int, rounds: int, concurrency: int, rtt: float, search: str) -> dict:
+@dataclass(frozen=True)
+class Cell:
+    """One row of the table: what is measured, and how the bot is loaded."""
+
+    search: str
+    chats: int
+    concurrency: int
+    rate: float  # questions/s offered; 0 = closed loop
+    typing_after: float
+
+
+async def bot_side(cell: Cell, count: int, rtt: float) -> dict:
     from bot.adapters.telegram import TelegramAdapter
     from bot.app import open_app
     from bot.config import TelegramSettings, load_settings
@@ -114,9 +146,10 @@ async def bot_side(chats: int, rounds: int, concurrency: int, rtt: float, search
         sys.executable,
         __file__,
         "--telegram-side",
-        f"--chats={chats}",
-        f"--questions={rounds}",
+        f"--chats={cell.chats}",
+        f"--questions={count}",
         f"--rtt={rtt}",
+        f"--rate={cell.rate}",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -124,17 +157,12 @@ async def bot_side(chats: int, rounds: int, concurrency: int, rtt: float, search
     assert child.stdout is not None
     assert child.stdin is not None
     base_url, base_file_url, token = (await child.stdout.readline()).decode().split()
-    semantic = {"enabled": "off" if search == "bm25" else "auto"}
+    semantic = {"enabled": "off" if cell.search == "bm25" else "auto"}
     settings = load_settings(None, access={"rate_limit": 0}, semantic=semantic)
+    telegram = TelegramSettings(concurrent_updates=cell.concurrency, typing_after=cell.typing_after)
     with tempfile.TemporaryDirectory() as tmp:
         async with open_app(settings, db_path=Path(tmp) / "bench.sqlite3") as app:
-            adapter = TelegramAdapter(
-                app.core,
-                token,
-                base_url,
-                base_file_url,
-                settings=TelegramSettings(concurrent_updates=concurrency),
-            )
+            adapter = TelegramAdapter(app.core, token, base_url, base_file_url, settings=telegram)
             await adapter.start()
             try:
                 await child.stdout.readline()  # warmed up (and the model loaded, if hybrid)
@@ -153,11 +181,9 @@ async def bot_side(chats: int, rounds: int, concurrency: int, rtt: float, search
 
 
 def summarise(result: dict) -> dict[str, float]:
-    """One run's figures: throughput, user-side latency percentiles, bot CPU, breakdown."""
+    """One run's figures: throughput, user-side latency percentiles, bot CPU, core time."""
     timings = result["timings"]
-    total = [(a - s) * 1000 for s, _, a in timings]
-    before = [(t - s) * 1000 for s, t, _ in timings]
-    after = [(a - t) * 1000 for _, t, a in timings]
+    total = [(a - s) * 1000 for s, a in timings]
     return {
         "questions": len(timings),
         "qps": len(timings) / result["elapsed"],
@@ -165,48 +191,46 @@ def summarise(result: dict) -> dict[str, float]:
         "p90": percentile(total, 0.90),
         "p99": percentile(total, 0.99),
         "cpu": result["cpu"] * 1000 / len(timings),
-        "before": statistics.median(before),
-        "after": statistics.median(after),
+        "fake_cpu": result["fake_cpu"] * 1000 / len(timings),
         "core": statistics.median(result["core_ms"]),
         "core99": percentile(result["core_ms"], 0.99),
     }
 
 
-def report(
-    rounds: int, rtt: float, rows: list[tuple[str, int, int, list[dict[str, float]]]]
-) -> None:
-    """One row per (search, chats, concurrency): the median of each figure over the runs."""
+def report(questions: int, rtt: float, rows: list[tuple[Cell, list[dict[str, float]]]]) -> None:
+    """One row per cell: the median of each figure over the runs."""
     console = Console()
     table = Table(
-        title=f"Telegram end to end through the fake Bot API: {rounds} questions per run, "
-        f"each chat asking in turn; round trip {rtt:g} ms; medians of runs"
+        title=f"Telegram end to end through the fake Bot API: {questions} questions per run; "
+        f"round trip {rtt:g} ms; medians of runs"
     )
     columns = (
-        "search", "chats", "concurrent updates", "runs", "questions/s", "p50 ms", "p90 ms",
-        "p99 ms", "bot CPU ms/q", "queued->typing p50", "typing->answer p50", "core p50 / p99",
+        "search", "chats", "concurrent updates", "offered q/s", "typing after s", "runs",
+        "answered q/s", "p50 ms", "p90 ms", "p99 ms", "bot CPU ms/q", "fake CPU ms/q",
+        "core p50 / p99 ms",
     )  # fmt: skip
     for column in columns:
         table.add_column(column, justify="right")
-    for search, chats, concurrency, runs in rows:
+    for cell, runs in rows:
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         table.add_row(
-            search,
-            str(chats),
-            str(concurrency),
+            cell.search,
+            str(cell.chats),
+            str(cell.concurrency),
+            f"{cell.rate:g}" if cell.rate else "closed loop",
+            f"{cell.typing_after:g}",
             str(len(runs)),
             f"{med['qps']:,.0f}",
             f"{med['p50']:.1f}",
             f"{med['p90']:.1f}",
             f"{med['p99']:.1f}",
-            f"{med['cpu']:.1f}",
-            f"{med['before']:.1f}",
-            f"{med['after']:.1f}",
+            f"{med['cpu']:.2f}",
+            f"{med['fake_cpu']:.2f}",
             f"{med['core']:.1f} / {med['core99']:.1f}",
         )
     console.print(table)
     if "--json" in sys.argv:
-        data = [{"search": s, "chats": c, "concurrency": n, "runs": r} for s, c, n, r in rows]
-        print(json.dumps(data))
+        print(json.dumps([{**asdict(cell), "runs": runs} for cell, runs in rows]))
 
 
 def main() -> None:
@@ -218,6 +242,20 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8])
     parser.add_argument(
         "--search", nargs="+", choices=["bm25", "hybrid"], default=["bm25", "hybrid"]
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        nargs="+",
+        default=[0.0, 200.0],
+        help="questions/s offered (open loop); 0 = closed loop (each chat waits for its answer)",
+    )
+    parser.add_argument(
+        "--typing-after",
+        type=float,
+        nargs="+",
+        default=[0.5],
+        help="telegram.typing_after: seconds before typing… is shown (0 = before every answer)",
     )
     parser.add_argument(
         "--runs", type=int, default=3, help="runs per cell; the table shows medians"
@@ -232,7 +270,8 @@ def main() -> None:
     if EVAL.exists():
         questions = [json.loads(line)["question"] for line in EVAL.read_text().splitlines() if line]
     if args.telegram_side:
-        asyncio.run(telegram_side(args.chats[0], args.questions, questions, args.rtt))
+        rate = args.rate[0]
+        asyncio.run(telegram_side(args.chats[0], args.questions, questions, args.rtt, rate))
         return
     if "hybrid" in args.search and not semantic_available():
         raise SystemExit(
@@ -240,15 +279,18 @@ def main() -> None:
         )
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     rows = []
-    for search in args.search:
-        for chats in args.chats:
-            rounds = max(1, -(-args.questions // chats))  # each chat asks in turn
-            for concurrency in args.concurrency:
-                runs = [
-                    summarise(asyncio.run(bot_side(chats, rounds, concurrency, args.rtt, search)))
-                    for _ in range(args.runs)
-                ]
-                rows.append((search, chats, concurrency, runs))
+    for cell in (
+        Cell(search, chats, concurrency, rate, typing_after)
+        for search in args.search
+        for rate in args.rate
+        for chats in args.chats
+        for concurrency in args.concurrency
+        for typing_after in args.typing_after
+    ):
+        # closed loop: each chat asks its share in turn; open loop: all of them at the rate
+        count = args.questions if cell.rate else max(1, -(-args.questions // cell.chats))
+        runs = [summarise(asyncio.run(bot_side(cell, count, args.rtt))) for _ in range(args.runs)]
+        rows.append((cell, runs))
     report(args.questions, args.rtt, rows)
 
 

@@ -86,7 +86,12 @@ def sentence_score(sentence: Sentence, query: Query, weights: dict[str, float]) 
 def sentence_scores(
     sentences: tuple[Sentence, ...], query: Query, weights: dict[str, float]
 ) -> list[float]:
-    return [sentence_score(s, query, weights) for s in sentences]
+    """Every sentence's score; most sentences hold none of the question's words, and those
+    score 0 without the phrase search."""
+    firsts = {phrase[0] for group in query.groups for phrase in group.stemmed}
+    return [
+        0.0 if firsts.isdisjoint(s.index) else sentence_score(s, query, weights) for s in sentences
+    ]
 
 
 def best_sentence(
@@ -95,7 +100,7 @@ def best_sentence(
     """Index and score of the passage's best sentence (the earliest on ties)."""
     if not sentences:
         return 0, 0.0
-    scores = [sentence_score(s, query, weights) for s in sentences]
+    scores = sentence_scores(sentences, query, weights)
     best = max(range(len(scores)), key=lambda i: (scores[i], -i))
     return best, scores[best]
 

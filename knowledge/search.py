@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 from knowledge.abstention import verdict
 from knowledge.diversify import diversify
@@ -27,7 +27,7 @@ from knowledge.scoring import (
 )
 from knowledge.store import Store
 from knowledge.text import contains_phrase, fold, specificity, stems
-from knowledge.understanding import Focus, understand
+from knowledge.understanding import Cast, Focus
 
 if TYPE_CHECKING:
     from knowledge.hybrid import VectorEvidence
@@ -90,6 +90,7 @@ class Searcher:
         self._min_coverage = min_coverage
         self._generation = -1
         self._metas: dict[str, SourceMeta] = {}
+        self._cast = Cast(())  # the people and sources questions may name, per generation
         self._df: dict[str, int] = {}
         self._total = 0
         self._stems: OrderedDict[int, _Analysed] = OrderedDict()
@@ -111,7 +112,7 @@ class Searcher:
         if query.empty:
             return SearchResult(query, (), {}, True, "the question has no searchable words")
         await self._refresh()
-        focus = understand(question, self._metas.values())
+        focus = self._cast.understand(question)
         widen = 1 if focus.source_id is None and focus.speaker is None else FOCUS_WIDEN
         fetched = await self._engine.fts_search(query.fts(), (limit or self._candidates) * widen)
         # BM25 is scaled by the best match before any restriction: filtering to one source or
@@ -165,7 +166,7 @@ class Searcher:
                 prescore += hybrid.fused_score(rank, evidence, passage.id)
             if focus.person and _introduces(passage, keywords, focus.person):
                 prescore += PERSON_BONUS
-            if states_any(wanted, analysed.sentences):
+            if wanted and analysed.states(wanted):
                 prescore += TYPE_BONUS
             first_pass.append((prescore, rank, passage, bm25, coverage, matched, analysed))
         first_pass.sort(key=lambda item: (-item[0], item[1]))
@@ -173,7 +174,7 @@ class Searcher:
         if evidence is not None and self._vectors is not None:
             leaders = [(item[2].id, item[2].text) for item in first_pass[:SENTENCE_POOL]]
             meaning = await hybrid.sentence_cosines(self._vectors, evidence, leaders)
-        hits = []
+        hits: list[tuple[Any, ...]] = []
         for position, (prescore, rank, passage, bm25, coverage, matched, analysed) in enumerate(
             first_pass
         ):
@@ -189,31 +190,36 @@ class Searcher:
                 index = max(range(len(scores)), key=lambda i: (scores[i], -i))
                 sentence, score = analysed.sentences[index].text, scores[index]
             relevance = prescore + sentence_weight * score / total
-            meta = self._metas.get(passage.source_id) or SourceMeta(passage.source_id, "?")
-            hits.append(
-                Hit(
-                    passage,
-                    meta,
-                    bm25,
-                    rank,
-                    coverage,
-                    matched,
-                    sentence,
-                    score,
-                    relevance,
-                    evidence.cosine(passage.id) if evidence else None,
-                    evidence.rank(passage.id) if evidence else None,
-                    sentence_scores=tuple(scores),
-                    meaning=max(meaning.get(passage.id) or [], default=None),
-                )
+            found = (passage, bm25, rank, coverage, matched, sentence, score, relevance, scores)
+            hits.append(found)
+        hits.sort(key=lambda found: (-found[7], found[0].id))  # by relevance, then passage id
+        return [
+            Hit(
+                passage,
+                self._metas.get(passage.source_id) or SourceMeta(passage.source_id, "?"),
+                bm25,
+                rank,
+                coverage,
+                matched,
+                sentence,
+                score,
+                relevance,
+                evidence.cosine(passage.id) if evidence else None,
+                evidence.rank(passage.id) if evidence else None,
+                fused_rank,
+                tuple(scores),
+                max(meaning.get(passage.id) or [], default=None),
             )
-        hits.sort(key=lambda h: (-h.relevance, h.passage.id))
-        return [replace(h, fused_rank=i) for i, h in enumerate(hits, 1)]
+            for fused_rank, (
+                passage, bm25, rank, coverage, matched, sentence, score, relevance, scores
+            ) in enumerate(hits, 1)
+        ]  # fmt: skip
 
     async def _refresh(self) -> None:
         if self._generation == self._store.generation and self._metas:
             return
         self._metas = await self._store.source_metas()
+        self._cast = Cast(self._metas.values())
         self._df.clear()
         self._stems.clear()
         self._generation = self._store.generation
@@ -261,6 +267,14 @@ class _Analysed:
     words: frozenset[str]
     content: frozenset[str]  # for overlap between passages
     sentences: tuple[Sentence, ...]
+    _states: dict[str, bool] = field(default_factory=dict)
+
+    def states(self, wanted: str) -> bool:
+        """Whether some sentence gives the kind of answer asked for (a date, a clock time)."""
+        found = self._states.get(wanted)
+        if found is None:
+            found = self._states[wanted] = states_any(wanted, self.sentences)
+        return found
 
 
 def _allowed(passage: Passage, focus: Focus) -> bool:

@@ -39,28 +39,83 @@ class Focus:
 
 
 def understand(question: str, metas: Iterable[SourceMeta]) -> Focus:
-    metas = list(metas)
-    words = tokens(question)
-    text = " ".join(words)
-    people = _people(metas)
-    who = _WHO.match(fold(question))
-    if who:
-        name = _match_person(tokens(who.group(1)), people)
-        if name:
-            return Focus(person=name, note=f"asks who {name} is: introductions and credits")
-    source_id = _match_source(words, metas)
-    for name in people:
-        for form in _name_forms(name, people):
-            if re.search(rf"\b(?:{form}) {_SAY}\b|\baccording to {form}\b", text):
-                speakers = {s.name for m in metas for s in m.speakers}
-                if name in speakers:
+    return Cast(metas).understand(question)
+
+
+class Cast:
+    """The people and sources of an index, with the patterns that find them in a question.
+
+    Built once per index generation (the searcher keeps one), so a question costs a few regex
+    searches rather than re-deriving every name form and source handle from the metadata."""
+
+    def __init__(self, metas: Iterable[SourceMeta]) -> None:
+        metas = list(metas)
+        self._metas = metas
+        self._people = _people(metas)
+        self._forms = {name: _name_forms(name, self._people) for name in self._people}
+        self._speakers = {s.name for m in metas for s in m.speakers}
+        self._authored = {name: [m.id for m in metas if name in m.authors] for name in self._people}
+        self._says = [
+            (name, re.compile(rf"\b(?:{form}) {_SAY}\b|\baccording to {form}\b"))
+            for name in self._people
+            for form in self._forms[name]
+        ]
+        kinds = "|".join(_KIND_WORDS)
+        self._handles = [
+            (
+                meta.id,
+                re.compile(
+                    "|".join(
+                        rf"\b{h}(?:'s)? (?:\w+ )?(?:{kinds})\b|\baccording to (?:the )?{h}\b"
+                        for h in sorted(_handles(meta))
+                    )
+                ),
+            )
+            for meta in metas
+            if _handles(meta)
+        ]
+        self._kind_owners = {
+            word: {m.id for m in metas if word in {fold(k) for k in m.keywords}}
+            for word in _KIND_WORDS
+        }
+
+    def understand(self, question: str) -> Focus:
+        words = tokens(question)
+        text = " ".join(words)
+        who = _WHO.match(fold(question))
+        if who:
+            name = self._match_person(" ".join(tokens(who.group(1))))
+            if name:
+                return Focus(person=name, note=f"asks who {name} is: introductions and credits")
+        source_id = self._match_source(words, text)
+        for name, says in self._says:
+            if says.search(text):
+                if name in self._speakers:
                     return Focus(speaker=name, source_id=source_id, note=f"{name}'s own turns")
-                authored = [m.id for m in metas if name in m.authors]
+                authored = self._authored[name]
                 if len(authored) == 1:
                     return Focus(source_id=authored[0], note=f"written by {name}")
-    if source_id:
-        return Focus(source_id=source_id, note=f"only the source {source_id}")
-    return Focus()
+        if source_id:
+            return Focus(source_id=source_id, note=f"only the source {source_id}")
+        return Focus()
+
+    def _match_person(self, text: str) -> str | None:
+        for name in self._people:
+            if text in self._forms[name]:
+                return name
+        return None
+
+    def _match_source(self, words: list[str], text: str) -> str | None:
+        """A source named as such: its outlet or author next to a kind word ("the NPR
+        episode", "the Carnegie article"), "according to <outlet>", or a kind word only one
+        source has."""
+        found = {source_id for source_id, pattern in self._handles if pattern.search(text)}
+        if not found:
+            for word in words:
+                owners = self._kind_owners.get(word)
+                if owners is not None and len(owners) == 1:
+                    found |= owners
+        return next(iter(found)) if len(found) == 1 else None
 
 
 def _people(metas: list[SourceMeta]) -> list[str]:
@@ -79,31 +134,7 @@ def _name_forms(name: str, people: list[str]) -> list[str]:
     return forms
 
 
-def _match_person(words: list[str], people: list[str]) -> str | None:
-    text = " ".join(words)
-    for name in people:
-        if any(text == form for form in _name_forms(name, people)):
-            return name
-    return None
-
-
-def _match_source(words: list[str], metas: list[SourceMeta]) -> str | None:
-    """A source named as such: its outlet or author next to a kind word ("the NPR episode",
-    "the Carnegie article"), "according to <outlet>", or a kind word only one source has."""
-    text = " ".join(words)
-    found = set()
-    for meta in metas:
-        handles = {tokens(part)[0] for part in meta.outlet.split(",") if tokens(part)}
-        handles |= {tokens(a)[-1] for a in meta.authors if tokens(a)}
-        for handle in handles:
-            if re.search(rf"\b{handle}(?:'s)? (?:\w+ )?(?:{'|'.join(_KIND_WORDS)})\b", text) or (
-                re.search(rf"\baccording to (?:the )?{handle}\b", text)
-            ):
-                found.add(meta.id)
-    if not found:
-        for word in words:
-            if word in _KIND_WORDS:
-                owners = {m.id for m in metas if word in {fold(k) for k in m.keywords}}
-                if len(owners) == 1:
-                    found |= owners
-    return next(iter(found)) if len(found) == 1 else None
+def _handles(meta: SourceMeta) -> set[str]:
+    """The words a question names a source by: its outlet's first word, its authors' surnames."""
+    handles = {tokens(part)[0] for part in meta.outlet.split(",") if tokens(part)}
+    return handles | {tokens(a)[-1] for a in meta.authors if tokens(a)}
