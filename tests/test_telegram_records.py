@@ -3,6 +3,7 @@ migrated chats, inline mode and webhook mode. Real PTB against the fake Bot API,
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +18,8 @@ from bot.adapters.telegram import TelegramAdapter
 from bot.app import App, open_app
 from bot.chat_store import ChatStore
 from bot.config import TelegramSettings, load_settings
+from bot.core.core import Core
+from bot.core.model import Message, Reply
 
 SECRET = "webhook-secret_123"
 
@@ -189,6 +192,44 @@ async def test_concurrent_updates_keep_each_chats_order(app: App, fake: FakeTele
         assert order == [m["message_id"] for m in messages]
     more = next(m for m in fake.sent if m["chat"]["id"] == 5 and "More on" in m["text"])
     assert more["text"].startswith("More on: what does Putin want?")
+
+
+class _OneChatHeld:
+    """The real core, except that one chat's answers wait until the test lets them go."""
+
+    def __init__(self, core: Core, chat_id: int) -> None:
+        self._core, self._chat = core, str(chat_id)
+        self.release = asyncio.Event()
+
+    async def handle(self, message: Message) -> Reply:
+        if message.chat_id == self._chat:
+            await self.release.wait()
+        return await self._core.handle(message)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._core, name)
+
+
+async def test_a_busy_chat_does_not_hold_every_slot(app: App, fake: FakeTelegram) -> None:
+    held = _OneChatHeld(app.core, 5)
+    settings = TelegramSettings(concurrent_updates=2)
+    bot = TelegramAdapter(held, fake.TOKEN, fake.base_url, fake.base_file_url, settings=settings)  # type: ignore[arg-type]
+    await bot.start()
+    try:
+        waiting = [fake.send_text(5, q)["message"] for q in ("what does Kim want?", "/sources")]
+        other = await ask(fake, 6, "what does Putin want?")  # chat 5's second is only queued
+        before = [m for m in fake.sent if m["chat"]["id"] == 5]
+        held.release.set()
+        answers = await fake.wait_for_sent(2, chat_id=5)
+    finally:
+        held.release.set()  # never leave a held answer behind for shutdown to wait on
+        await bot.aclose()
+
+    assert "“" in other["text"]
+    assert before == []
+    assert [a["reply_to_message"]["message_id"] for a in answers] == [
+        m["message_id"] for m in waiting
+    ]
 
 
 def _free_port() -> int:
