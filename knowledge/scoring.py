@@ -62,22 +62,24 @@ def sentences_of(text: str) -> tuple[Sentence, ...]:
 
 def positions(sentence: Sentence, group: TermGroup) -> list[int]:
     """Start positions of any of the group's phrases in the sentence."""
-    found = []
-    for phrase in group.stemmed:
-        n = len(phrase)
-        for i in sentence.index.get(phrase[0], ()):
-            if n == 1 or sentence.stems[i : i + n] == phrase:
-                found.append(i)
-    return found
+    index, stems = sentence.index, sentence.stems
+    return [
+        i
+        for phrase in group.stemmed
+        for i in index.get(phrase[0], ())
+        if len(phrase) == 1 or stems[i : i + len(phrase)] == phrase
+    ]
 
 
 def sentence_score(sentence: Sentence, query: Query, weights: dict[str, float]) -> float:
-    places = {g.label: positions(sentence, g) for g in query.groups}
-    score = sum(weights[label] for label, where in places.items() if where)
-    for first, second in zip(query.groups, query.groups[1:], strict=False):
-        a, b = places[first.label], places[second.label]
-        if any(0 < j - i <= PAIR_WINDOW for i in a for j in b):
-            score += PAIR_BONUS + max(weights[first.label], weights[second.label])
+    places = [positions(sentence, g) for g in query.groups]
+    score = sum(weights[g.label] for g, where in zip(query.groups, places, strict=True) if where)
+    for k in range(len(places) - 1):
+        a, b = places[k], places[k + 1]
+        if a and b and any(0 < j - i <= PAIR_WINDOW for i in a for j in b):
+            score += PAIR_BONUS + max(
+                weights[query.groups[k].label], weights[query.groups[k + 1].label]
+            )
     if sentence.text.rstrip("”\"’' ").endswith("?"):
         score *= QUESTION_DAMPING
     return score

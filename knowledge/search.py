@@ -229,15 +229,16 @@ class Searcher:
 
         An idea absent from the index gets the highest idf.
         """
-        missing = [g.fts() for g in query.groups if g.fts() not in self._df]
+        keys = [(g, g.fts()) for g in query.groups]
+        missing = [key for _, key in keys if key not in self._df]
         if missing:
             self._total, counts = await self._engine.term_document_counts(missing)
             self._df.update(counts)
         n = max(self._total, 1)
         return {
-            g.label: math.log(1 + (n - self._df[g.fts()] + 0.5) / (self._df[g.fts()] + 0.5))
+            g.label: math.log(1 + (n - self._df[key] + 0.5) / (self._df[key] + 0.5))
             * specificity(g.asked)
-            for g in query.groups
+            for g, key in keys
         }
 
     def _analyse(self, pid: int, text: str, keywords: str) -> _Analysed:
@@ -253,9 +254,9 @@ class Searcher:
 
 
 def _holds(analysed: _Analysed, group: TermGroup) -> bool:
+    words = analysed.words
     return any(
-        p[0] in analysed.words and (len(p) == 1 or contains_phrase(analysed.stems, p))
-        for p in group.stemmed
+        p[0] in words and (len(p) == 1 or contains_phrase(analysed.stems, p)) for p in group.stemmed
     )
 
 
