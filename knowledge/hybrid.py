@@ -4,7 +4,8 @@ BM25 finds passages that share the question's words; the embedding finds passage
 same thing in other words ("keep building nukes during the covid lockdown" -> "isolation ...
 nuclear program"). Candidates are the union of both lists. Each is scored by the searcher's
 lexical features plus reciprocal-rank fusion of the two rankings and its cosine to the question
-(relative to the best cosine, so the scale is the same for every question).
+(relative to the best cosine, so the scale is the same for every question). A passage whose
+one sentence answers the question counts as close as that sentence (`sentence_fusion`).
 
 Abstention on both signals lives in `knowledge.abstention`.
 """

@@ -164,7 +164,8 @@ class Searcher:
         ranking: RankingWeights,
     ) -> list[Hit]:
         """Blend BM25, idea coverage, best-sentence score and (hybrid) the fused vector
-        score; sentences only for the leaders (hybrid: scored by words and by meaning)."""
+        score; sentences only for the leaders (hybrid: scored by words and by meaning; with
+        `ranking.sentences_first`, every candidate's sentence meaning counts from the start)."""
         from knowledge import hybrid
 
         total = sum(weights.values()) or 1.0
@@ -173,6 +174,7 @@ class Searcher:
             bm25_weight, sentence_weight = ranking.bm25, ranking.sentence
         wanted = answer_type(query)
         meaning: dict[int, list[float]] = {}  # raw sentence cosines (all, or the leaders')
+        extra: dict[int, float] = {}  # what the closest sentences add (`hybrid.sentence_fusion`)
         early = evidence is not None and self._vectors is not None and ranking.sentences_first
         if early:
             everyone = [(passage.id, passage.text) for passage, _, _ in rows]
@@ -187,7 +189,7 @@ class Searcher:
             prescore = bm25_weight * bm25 / top_bm25 + coverage
             if evidence is not None:
                 prescore += hybrid.fused_score(rank, evidence, passage.id, ranking)
-                prescore += extra.get(passage.id, 0.0) if early else 0.0
+                prescore += extra.get(passage.id, 0.0)
             if focus.person and _introduces(passage, keywords, focus.person):
                 prescore += PERSON_BONUS
             if states_any(wanted, analysed.sentences):
