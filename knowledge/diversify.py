@@ -18,8 +18,11 @@ MMR_POOL = 15  # how many of the best hits they are chosen from; the rest keep t
 SOURCE_PENALTY = 0.3
 
 
-def diversify(hits: list[Hit], words_of: Callable[[Hit], frozenset[str]]) -> list[Hit]:
-    """`hits` reordered by MMR over the first MMR_POOL; `words_of` gives a hit's content words."""
+def diversify(
+    hits: list[Hit], words_of: Callable[[Hit], frozenset[str]], *, mmr: float = MMR_LAMBDA
+) -> list[Hit]:
+    """`hits` reordered by MMR over the first MMR_POOL; `words_of` gives a hit's content words;
+    `mmr` is lambda (1: relevance only)."""
     if len(hits) < 3:
         return hits
     top = max(h.relevance for h in hits) or 1.0
@@ -33,7 +36,7 @@ def diversify(hits: list[Hit], words_of: Callable[[Hit], frozenset[str]]) -> lis
         def value(i: int) -> float:
             hit, rel, _ = pool[i]
             share = per_source.get(hit.source.id, 0) / (len(chosen) or 1)
-            return MMR_LAMBDA * rel - (1 - MMR_LAMBDA) * (overlap[i] + SOURCE_PENALTY * share)
+            return mmr * rel - (1 - mmr) * (overlap[i] + SOURCE_PENALTY * share)
 
         pick = max(alive, key=value)
         alive.remove(pick)

@@ -4,7 +4,8 @@ BM25 finds passages that share the question's words; the embedding finds passage
 same thing in other words ("keep building nukes during the covid lockdown" -> "isolation ...
 nuclear program"). Candidates are the union of both lists. Each is scored by the searcher's
 lexical features plus reciprocal-rank fusion of the two rankings and its cosine to the question
-(relative to the best cosine, so the scale is the same for every question).
+(relative to the best cosine, so the scale is the same for every question). A passage whose
+one sentence answers the question counts as close as that sentence (`sentence_fusion`).
 
 Abstention on both signals lives in `knowledge.abstention`.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from knowledge.models import Passage
+from knowledge.ranking import RankingWeights
 from knowledge.understanding import Focus
 
 if TYPE_CHECKING:
@@ -24,18 +26,8 @@ if TYPE_CHECKING:
     from knowledge.vectors import Neighbours, VectorIndex
 
 VECTOR_CANDIDATES = 20
-# Lexical weights under hybrid ranking (BM25-only keeps search.py's own), and the weight of a
-# sentence's meaning next to its words when choosing a passage's best sentence. These five
-# weights were chosen together on a small grid by leave-one-out over the dev questions (the
-# held-out choice was this one for 20 of 25 folds): in-sample MRR .85 / R@5 .97, held-out
-# MRR .75 / R@5 .97. A strong sentence now counts more than the passage-level signals.
-BM25_WEIGHT = 0.5
-SENTENCE_WEIGHT = 1.0
-SENTENCE_VECTOR_WEIGHT = 1.0
 SPREAD_CAP = 1.5  # a sentence can be closer than the closest passage, but not unboundedly
-RRF_K = 20
-RRF_WEIGHT = 5.0  # RRF of rank 1 in both lists = 2/(RRF_K+1) ~ 0.1, x5 ~ 0.5
-COSINE_WEIGHT = 0.5
+# The weights of the fusion live in `knowledge.ranking.RankingWeights`.
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +74,9 @@ def spreads(evidence: VectorEvidence, cosines: list[float]) -> list[float]:
     return [min(SPREAD_CAP, max(0.0, (c - evidence.low) / width)) for c in cosines]
 
 
-def fused_score(bm25_rank: int, evidence: VectorEvidence, pid: int) -> float:
+def fused_score(
+    bm25_rank: int, evidence: VectorEvidence, pid: int, weights: RankingWeights
+) -> float:
     """RRF of the two rankings plus the cosine rescaled to the question's own spread.
 
     Cosines of one question sit in a narrow band (0.45-0.7, say) whose position varies by
@@ -90,9 +84,9 @@ def fused_score(bm25_rank: int, evidence: VectorEvidence, pid: int) -> float:
     best passage is 1 and the edge of the vector candidates is 0, it carries as much weight as
     the lexical features do.
     """
-    rank = evidence.rank(pid)
-    rrf = (1 / (RRF_K + bm25_rank) if bm25_rank else 0.0) + (1 / (RRF_K + rank) if rank else 0.0)
-    return RRF_WEIGHT * rrf + COSINE_WEIGHT * spread(evidence, pid)
+    rank, k = evidence.rank(pid), weights.rrf_k
+    rrf = (1 / (k + bm25_rank) if bm25_rank else 0.0) + (1 / (k + rank) if rank else 0.0)
+    return weights.rrf * rrf + weights.cosine * spread(evidence, pid)
 
 
 def spread(evidence: VectorEvidence, pid: int) -> float:
@@ -102,3 +96,26 @@ def spread(evidence: VectorEvidence, pid: int) -> float:
         return 0.0
     width = evidence.top - evidence.low
     return max(0.0, (cosine - evidence.low) / width) if width > 1e-6 else 1.0
+
+
+def sentence_fusion(
+    evidence: VectorEvidence, meaning: dict[int, list[float]], weights: RankingWeights
+) -> dict[int, float]:
+    """What each candidate's best sentence adds to the fused score, by `weights`' method.
+
+    "max": the passage counts as close as its closest sentence when that is closer (the
+    difference, in the cosine's rescaled units). "rrf3": the candidates ranked by their best
+    sentence's cosine form a third list of the reciprocal-rank fusion.
+    """
+    best = {pid: max(cosines) for pid, cosines in meaning.items() if cosines}
+    extra = dict.fromkeys(best, 0.0)
+    if weights.passage_vector == "max":
+        width = max(evidence.top - evidence.low, 1e-6)
+        for pid, cosine in best.items():
+            closer = min(SPREAD_CAP, max(0.0, (cosine - evidence.low) / width))
+            extra[pid] += weights.cosine * max(0.0, closer - spread(evidence, pid))
+    if weights.fusion == "rrf3":
+        order = sorted(best, key=lambda pid: -best[pid])
+        for rank, pid in enumerate(order, 1):
+            extra[pid] += weights.rrf / (weights.rrf_k + rank)
+    return extra

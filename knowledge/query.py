@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from knowledge.text import sanitize, stem, tokens
+from knowledge.text import fold, sanitize, stem, token_spans, tokens
 
 MAX_QUESTION_CHARS = 1000
 MAX_GROUPS = 12
@@ -118,6 +118,36 @@ class QueryParser:
         wants = "clock" if _CLOCK_QUESTION.search(text) else ""
         wants = "date" if _DATE_QUESTION.search(text) else wants
         return Query(text=text.strip(), groups=tuple(groups), wants=wants)
+
+    def canonical(self, text: str, *, keep: bool = False) -> str:
+        """`text` (folded) with each name of an entity replaced by the entity's own name.
+
+        "is pyongyang backing moscow's war" -> "is north korea backing russia's war": an
+        embedding model knows "north korea" far better than "pyongyang" or "nk". Only entity
+        groups (capitalised names in the alias table) are rewritten: concept groups ("want":
+        need, hope, benefit ...) are not synonyms in meaning. `keep` appends the name after
+        the asked words instead ("moscow russia").
+        """
+        folded = fold(text)
+        spans = token_spans(folded)
+        words = [folded[start:end] for start, end in spans]
+        parts: list[str] = []
+        cursor = i = 0
+        while i < len(words):
+            match = self._alias_at(words, i)
+            if match is None or not match[0].name[:1].isupper():
+                i += 1
+                continue
+            group, length = match
+            start, end = spans[i][0], spans[i + length - 1][1]
+            if "." in folded[start:end] and folded[end : end + 1] == ".":
+                end += 1  # "u.s." is the tokens u, s and both dots
+            asked, name = folded[start:end], fold(group.name)
+            if asked != name:
+                parts += [folded[cursor:start], f"{asked} {name}" if keep else name]
+                cursor = end
+            i += length
+        return "".join([*parts, folded[cursor:]])
 
     def _alias_at(self, words: list[str], i: int) -> tuple[AliasGroup, int] | None:
         for length in range(min(self._longest, len(words) - i), 0, -1):

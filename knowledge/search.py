@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from knowledge.abstention import verdict
-from knowledge.diversify import diversify
+from knowledge.diversify import MMR_LAMBDA, diversify
 from knowledge.models import Hit, Passage, SourceMeta
 from knowledge.query import Query, QueryParser, TermGroup
+from knowledge.ranking import DEFAULT_WEIGHTS, RankingWeights
 from knowledge.scoring import (
     Sentence,
     answer_type,
@@ -81,8 +82,10 @@ class Searcher:
         min_coverage: float = MIN_COVERAGE,
         vectors: VectorIndex | None = None,
         engine: SearchEngine | None = None,
+        ranking: RankingWeights = DEFAULT_WEIGHTS,
     ) -> None:
         self._store = store
+        self._ranking = ranking  # hybrid weights; BM25-only keeps this module's own
         self._engine: SearchEngine = engine or store  # FTS5 unless a faster engine is given
         self._parser = parser
         self._vectors = vectors
@@ -105,9 +108,15 @@ class Searcher:
         return self._vectors is not None
 
     async def search(
-        self, question: str, *, limit: int | None = None, hybrid: bool | None = None
+        self,
+        question: str,
+        *,
+        limit: int | None = None,
+        hybrid: bool | None = None,
+        ranking: RankingWeights | None = None,
     ) -> SearchResult:
-        """Rank passages for `question`; `hybrid=False` forces BM25 only (eval compares)."""
+        """Rank passages for `question`; `hybrid=False` forces BM25 only (eval compares);
+        `ranking` overrides the hybrid weights for this call (benchmarks compare them)."""
         query = self._parser.parse(question)
         if query.empty:
             return SearchResult(query, (), {}, True, "the question has no searchable words")
@@ -121,15 +130,23 @@ class Searcher:
         top_bm25 = max((row[2] for row in fetched), default=1.0) or 1.0
         rows = [r for r in fetched if _allowed(r[0], focus)][: limit or self._candidates]
         evidence = None
+        ranking = ranking or self._ranking
         if self._vectors is not None and hybrid is not False:
             from knowledge.hybrid import vector_candidates
 
             known = {passage.id for passage, _, _ in rows}
-            evidence, extra = await vector_candidates(self._vectors, query.text, focus, known)
+            text = query.text
+            if ranking.canonical:
+                text = self._parser.canonical(text, keep=ranking.canonical == "append")
+            evidence, extra = await vector_candidates(self._vectors, text, focus, known)
             rows += extra
         weights = await self._weights(query)
-        ranked = await self._rank(query, rows, weights, focus, evidence, top_bm25)
-        hits = diversify(ranked, lambda hit: self._stems[hit.passage.id].content)
+        ranked = await self._rank(query, rows, weights, focus, evidence, top_bm25, ranking)
+        hits = diversify(
+            ranked,
+            lambda hit: self._stems[hit.passage.id].content,
+            mmr=ranking.mmr if evidence is not None else MMR_LAMBDA,
+        )
         abstained, reason = verdict(
             query, hits, weights, min_coverage=self._min_coverage, semantic=evidence is not None
         )
@@ -145,16 +162,25 @@ class Searcher:
         focus: Focus,
         evidence: VectorEvidence | None,
         top_bm25: float,
+        ranking: RankingWeights,
     ) -> list[Hit]:
         """Blend BM25, idea coverage, best-sentence score and (hybrid) the fused vector
-        score; sentences only for the leaders (hybrid: scored by words and by meaning)."""
+        score; sentences only for the leaders (hybrid: scored by words and by meaning; with
+        `ranking.sentences_first`, every candidate's sentence meaning counts from the start)."""
         from knowledge import hybrid
 
         total = sum(weights.values()) or 1.0
         bm25_weight, sentence_weight = BM25_WEIGHT, SENTENCE_WEIGHT
         if evidence is not None:
-            bm25_weight, sentence_weight = hybrid.BM25_WEIGHT, hybrid.SENTENCE_WEIGHT
+            bm25_weight, sentence_weight = ranking.bm25, ranking.sentence
         wanted = answer_type(query)
+        meaning: dict[int, list[float]] = {}  # raw sentence cosines (all, or the leaders')
+        extra: dict[int, float] = {}  # what the closest sentences add (`hybrid.sentence_fusion`)
+        early = evidence is not None and self._vectors is not None and ranking.sentences_first
+        if early:
+            everyone = [(passage.id, passage.text) for passage, _, _ in rows]
+            meaning = await hybrid.sentence_cosines(self._vectors, evidence, everyone)
+            extra = hybrid.sentence_fusion(evidence, meaning, ranking)
         first_pass = []
         for position, (passage, keywords, bm25) in enumerate(rows, 1):
             rank = position if bm25 > 0 else 0
@@ -163,15 +189,15 @@ class Searcher:
             coverage = sum(weights[m] for m in matched) / total
             prescore = bm25_weight * bm25 / top_bm25 + coverage
             if evidence is not None:
-                prescore += hybrid.fused_score(rank, evidence, passage.id)
+                prescore += hybrid.fused_score(rank, evidence, passage.id, ranking)
+                prescore += extra.get(passage.id, 0.0)
             if focus.person and _introduces(passage, keywords, focus.person):
                 prescore += PERSON_BONUS
             if wanted and analysed.states(wanted):
                 prescore += TYPE_BONUS
             first_pass.append((prescore, rank, passage, bm25, coverage, matched, analysed))
         first_pass.sort(key=lambda item: (-item[0], item[1]))
-        meaning: dict[int, list[float]] = {}  # raw sentence cosines of the leaders
-        if evidence is not None and self._vectors is not None:
+        if evidence is not None and self._vectors is not None and not early:
             leaders = [(item[2].id, item[2].text) for item in first_pass[:SENTENCE_POOL]]
             meaning = await hybrid.sentence_cosines(self._vectors, evidence, leaders)
         hits: list[tuple[Any, ...]] = []
@@ -184,7 +210,7 @@ class Searcher:
                 near = hybrid.spreads(evidence, meaning.get(passage.id, [])) if evidence else []
                 if len(near) == len(scores):  # words plus meaning, in the same units
                     scores = [
-                        w + total * hybrid.SENTENCE_VECTOR_WEIGHT * v
+                        w + total * ranking.sentence_vector * v
                         for w, v in zip(scores, near, strict=True)
                     ]
                 index = max(range(len(scores)), key=lambda i: (scores[i], -i))

@@ -36,6 +36,11 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+def token_spans(folded: str) -> list[tuple[int, int]]:
+    """(start, end) of each token of already-folded text, so a caller can rewrite words."""
+    return [m.span() for m in _WORD.finditer(folded)]
+
+
 @lru_cache(maxsize=65536)
 def stem(token: str) -> str:
     return _STEMMER.stemWord(token)
