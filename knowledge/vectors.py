@@ -107,6 +107,10 @@ class VectorIndex:
         self._queries.move_to_end(text)
         return cached
 
+    def forget_queries(self) -> None:
+        """Drop the cached question vectors (a benchmark times new questions this way)."""
+        self._queries.clear()
+
     def neighbours(
         self, vector: np.ndarray, *, source_id: str | None = None, speaker: str | None = None
     ) -> Neighbours:
