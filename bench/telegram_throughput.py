@@ -44,6 +44,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bot import event_loop
 from knowledge.embeddings import semantic_available
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -289,7 +290,10 @@ def main() -> None:
     ):
         # closed loop: each chat asks its share in turn; open loop: all of them at the rate
         count = args.questions if cell.rate else max(1, -(-args.questions // cell.chats))
-        runs = [summarise(asyncio.run(bot_side(cell, count, args.rtt))) for _ in range(args.runs)]
+        # the bot on the loop `briefbot run` uses (uvloop where installed)
+        runs = [
+            summarise(event_loop.run(bot_side(cell, count, args.rtt))) for _ in range(args.runs)
+        ]
         rows.append((cell, runs))
     report(args.questions, args.rtt, rows)
 

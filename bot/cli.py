@@ -7,12 +7,11 @@ usage, 1 = the job failed).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import __version__
+from bot import __version__, event_loop
 from bot.app import open_app
 from bot.cli_commands import COMMANDS
 from bot.config import ConfigError, Settings, load_settings
@@ -86,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     logs = configure_logging(settings.logging, secrets_of(settings))
     try:
-        return asyncio.run(_run(args, settings))
+        return event_loop.run(_run(args, settings))
     except ConfigError as exc:  # a setting that only fails when used (search.engine)
         sys.stderr.write(f"config error: {exc}\n")
         return EXIT_USAGE
