@@ -87,7 +87,7 @@ class TelegramSender:
         while True:
             try:
                 await bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread)
-            except TelegramError as err:
+            except Exception as err:  # cosmetic: whatever goes wrong, the answer goes on
                 log.info("typing indicator failed: %s", type(err).__name__)
                 return
             await asyncio.sleep(TYPING_REFRESH)
