@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from knowledge.models import Hit
 from knowledge.query import Query
-from knowledge.scoring import sentence_texts
+from knowledge.scoring import is_question, sentence_texts
 from knowledge.text import stems
 
 MAX_QUOTE_WORDS = 45  # a single sentence longer than this is trimmed around the question
@@ -25,11 +25,6 @@ NEIGHBOUR_SHARE = 0.15  # what follows the best sentence usually elaborates it
 PRECEDING_SHARE = 0.5  # what precedes it is quoted only when it is itself about the question
 SECOND_SHARE = 0.6
 SHORT_SENTENCE_WORDS = 12  # a best sentence shorter than this always takes its next sentence
-
-
-def is_question(sentence: str) -> bool:
-    """A question ("So what do the North Koreans want in return?") asks; it never answers."""
-    return sentence.rstrip(" \"'”’)]").endswith("?")
 
 
 def quotes_of(hit: Hit, query: Query, *, second: bool = True) -> list[tuple[str, float]]:

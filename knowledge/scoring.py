@@ -56,6 +56,11 @@ def sentence_texts(text: str) -> tuple[str, ...]:
     return tuple(s for para in text.split("\n\n") for s in split_sentences(para))
 
 
+def is_question(sentence: str) -> bool:
+    """A question ("So what do the North Koreans want in return?") asks; it never answers."""
+    return sentence.rstrip(" \"'”’)]").endswith("?")
+
+
 def sentences_of(text: str) -> tuple[Sentence, ...]:
     return tuple(make_sentence(s) for s in sentence_texts(text))
 

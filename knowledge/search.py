@@ -22,7 +22,9 @@ from knowledge.ranking import DEFAULT_WEIGHTS, RankingWeights
 from knowledge.scoring import (
     Sentence,
     answer_type,
+    is_question,
     sentence_scores,
+    sentence_texts,
     sentences_of,
     states_any,
 )
@@ -180,7 +182,16 @@ class Searcher:
         if early:
             everyone = [(passage.id, passage.text) for passage, _, _ in rows]
             meaning = await hybrid.sentence_cosines(self._vectors, evidence, everyone)
-            extra = hybrid.sentence_fusion(evidence, meaning, ranking)
+            answering = {  # a question in a source never answers one (it only sounds like it)
+                pid: [
+                    c
+                    for c, s in zip(meaning[pid], sentence_texts(text), strict=True)
+                    if not is_question(s)
+                ]
+                for pid, text in everyone
+                if meaning.get(pid)
+            }
+            extra = hybrid.sentence_fusion(evidence, answering, ranking)
         first_pass = []
         for position, (passage, keywords, bm25) in enumerate(rows, 1):
             rank = position if bm25 > 0 else 0
@@ -209,9 +220,9 @@ class Searcher:
                 scores = sentence_scores(analysed.sentences, query, weights)
                 near = hybrid.spreads(evidence, meaning.get(passage.id, [])) if evidence else []
                 if len(near) == len(scores):  # words plus meaning, in the same units
-                    scores = [
-                        w + total * ranking.sentence_vector * v
-                        for w, v in zip(scores, near, strict=True)
+                    scores = [  # a question's meaning is the asker's, not an answer
+                        w + (0.0 if is_question(s.text) else total * ranking.sentence_vector * v)
+                        for w, v, s in zip(scores, near, analysed.sentences, strict=True)
                     ]
                 index = max(range(len(scores)), key=lambda i: (scores[i], -i))
                 sentence, score = analysed.sentences[index].text, scores[index]

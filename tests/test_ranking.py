@@ -61,3 +61,36 @@ async def test_weights_given_to_one_search_apply_to_that_search_only(hybrid):
         result = await hybrid.searcher.search(question, ranking=method)
         assert result.semantic
         assert not result.abstained
+
+
+@pytest.fixture
+async def harbour(tmp_path: Path) -> AsyncIterator[object]:
+    pytest.importorskip("numpy")
+    from knowledge.embeddings import HashingEmbedder
+    from knowledge.library import Library
+    from knowledge.store import Store
+
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    filler = " ".join(f"word{i}" for i in range(40))
+    (folder / "asked.txt").write_text(
+        "Harbour hour\n\nWhat does the minister want from the harbour deal? We will come back"
+        f" to that after the weather and the tide tables. {filler}\n",
+        encoding="utf-8",
+    )
+    (folder / "answered.txt").write_text(
+        "Harbour notes\n\nFrom the harbour deal the minister wants ships, jobs and a new port"
+        f" tax. {filler}\n",
+        encoding="utf-8",
+    )
+    async with await Store.open(tmp_path / "h.sqlite3") as store:
+        library = Library(store, QueryParser.from_files(), embedder=HashingEmbedder())
+        await library.ingest([folder])
+        yield library
+
+
+async def test_a_question_in_a_source_never_outranks_an_answer_by_its_meaning(harbour):
+    result = await harbour.searcher.search("what does the minister want from the harbour deal?")
+
+    assert result.semantic
+    assert "ships, jobs and a new port tax" in result.hits[0].passage.text
