@@ -38,10 +38,10 @@ class VectorEvidence:
     vector: np.ndarray | None = None  # the question's, for sentence-level similarity
 
     def cosine(self, pid: int) -> float | None:
-        return self.neighbours.scores.get(pid)
+        return self.neighbours.score(pid)
 
     def rank(self, pid: int) -> int | None:
-        return self.neighbours.ranks.get(pid)
+        return self.neighbours.rank(pid)
 
 
 async def vector_candidates(
@@ -53,9 +53,9 @@ async def vector_candidates(
     neighbours = index.neighbours(vector, source_id=focus.source_id, speaker=focus.speaker)
     extra = [pid for pid in neighbours.order[:VECTOR_CANDIDATES] if pid not in known]
     rows = [(passage, keywords, 0.0) for passage, keywords in await index.passages(extra)]
-    top = neighbours.scores[neighbours.order[0]] if neighbours.order else 0.0
+    top = neighbours.score(neighbours.order[0]) or 0.0 if neighbours.order else 0.0
     edge = neighbours.order[:VECTOR_CANDIDATES][-1:]
-    low = neighbours.scores[edge[0]] if edge else 0.0
+    low = neighbours.score(edge[0]) or 0.0 if edge else 0.0
     return VectorEvidence(neighbours, top, min(low, top), vector), rows
 
 

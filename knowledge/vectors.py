@@ -15,29 +15,21 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 
 from knowledge.embeddings import Embedder
 from knowledge.models import Passage
+from knowledge.neighbours import Neighbours
 from knowledge.sentence_vectors import SentenceVectors, text_hash
 from knowledge.store import Store
 
 STORAGE_DTYPE = np.float16
 ENCODE_CHUNK = 256  # passages per encode call and per transaction at ingest
 QUERY_CACHE = 512  # query vectors kept per text: a repeated or re-asked question skips the model
+NEIGHBOURS_IN_ORDER = 50  # the closest passages sorted per question; any other's rank on demand
 
 __all__ = ["Neighbours", "VectorIndex", "text_hash"]
-
-
-@dataclass(frozen=True, slots=True)
-class Neighbours:
-    """Cosine similarity of the query to every passage, and each passage's rank by it."""
-
-    scores: dict[int, float]
-    ranks: dict[int, int]
-    order: tuple[int, ...]  # passage ids, most similar first
 
 
 class VectorIndex:
@@ -50,7 +42,12 @@ class VectorIndex:
         self._generation = -1
         self._ids = np.zeros(0, dtype=np.int64)
         self._matrix = np.zeros((0, 0), dtype=np.float32)
-        self._owners: dict[int, tuple[str, str | None]] = {}  # id -> (source id, speaker)
+        self._rows: dict[int, int] = {}  # passage id -> its row in the matrix
+        # each row's source and speaker as small ints, so a restriction is one comparison
+        self._source_codes: dict[str, int] = {}
+        self._speaker_codes: dict[str, int] = {}
+        self._sources = np.zeros(0, dtype=np.int32)
+        self._speakers = np.zeros(0, dtype=np.int32)
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self.sentences = SentenceVectors(store, embedder, STORAGE_DTYPE)
 
@@ -112,27 +109,22 @@ class VectorIndex:
         self._queries.clear()
 
     def neighbours(
-        self, vector: np.ndarray, *, source_id: str | None = None, speaker: str | None = None
+        self,
+        vector: np.ndarray,
+        *,
+        source_id: str | None = None,
+        speaker: str | None = None,
+        top: int = NEIGHBOURS_IN_ORDER,
     ) -> Neighbours:
-        """Every passage's cosine to `vector` (optionally only one source's or speaker's)."""
-        if not len(self._ids):
-            return Neighbours({}, {}, ())
-        sims = self._matrix @ vector.astype(np.float32)
-        order = np.argsort(-sims, kind="stable")
-        ids = self._ids[order].tolist()
-        values = sims[order].tolist()
-        if source_id is not None or speaker is not None:
-            keep = [
-                i
-                for i, pid in enumerate(ids)
-                if (source_id is None or self._owners[pid][0] == source_id)
-                and (speaker is None or self._owners[pid][1] == speaker)
-            ]
-            ids = [ids[i] for i in keep]
-            values = [values[i] for i in keep]
-        scores = dict(zip(ids, values, strict=True))
-        ranks = {pid: rank for rank, pid in enumerate(ids, 1)}
-        return Neighbours(scores, ranks, tuple(ids))
+        """Every passage's cosine to `vector` (optionally only one source's or speaker's), the
+        closest `top` in order."""
+        sims = self._matrix @ vector.astype(np.float32) if len(self._ids) else np.zeros(0)
+        allowed = np.ones(len(self._ids), dtype=bool)
+        if source_id is not None:
+            allowed &= self._sources == self._source_codes.get(source_id, -1)
+        if speaker is not None:
+            allowed &= self._speakers == self._speaker_codes.get(speaker, -1)
+        return Neighbours(sims, self._ids, self._rows, allowed, top)
 
     async def passages(self, ids: list[int]) -> list[tuple[Passage, str]]:
         """The passages (and their keyword column) for ids, in the order given."""
@@ -179,11 +171,21 @@ class VectorIndex:
         )
         by_hash = {h: blob for h, blob in stored}
         ids = [pid for pid, _, _, _ in rows if hashes[pid] in by_hash]
+        owners = {pid: (sid, speaker or "") for pid, sid, speaker, _ in rows}
+        self._ids = np.asarray(ids, dtype=np.int64)
+        self._rows = {pid: row for row, pid in enumerate(ids)}
+        sources: dict[str, int] = {}
+        speakers: dict[str, int] = {}
+        self._sources = np.asarray(
+            [sources.setdefault(owners[pid][0], len(sources)) for pid in ids], dtype=np.int32
+        )
+        self._speakers = np.asarray(
+            [speakers.setdefault(owners[pid][1], len(speakers)) for pid in ids], dtype=np.int32
+        )
+        self._source_codes, self._speaker_codes = sources, speakers
         if not ids:
-            self._ids, self._matrix, self._owners = np.zeros(0, dtype=np.int64), self._matrix, {}
+            self._matrix = np.zeros((0, 0), dtype=np.float32)
             return
         blob = b"".join(by_hash[hashes[pid]] for pid in ids)
         matrix = np.frombuffer(blob, dtype=STORAGE_DTYPE).reshape(len(ids), -1)
-        self._ids = np.asarray(ids, dtype=np.int64)
         self._matrix = matrix.astype(np.float32)
-        self._owners = {pid: (sid, speaker) for pid, sid, speaker, _ in rows}
