@@ -9,8 +9,8 @@ order Telegram sent them; asyncio locks are first come, first served.
 An update takes one of the `max_concurrent_updates` slots only once its chat's turn has come.
 PTB's own limit (a semaphore around `do_process_update`) would also count updates that merely
 wait behind an earlier message of their chat, so a few busy chats could hold every slot while
-other chats' questions queue: at 200 questions/s from 20 chats that tripled the median
-latency. So PTB's limit is set out of the way and the slots are kept here.
+other chats' questions queue behind them. So PTB's limit is set out of the way and the slots
+are kept here.
 """
 
 from __future__ import annotations
