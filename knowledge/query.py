@@ -29,6 +29,7 @@ class TermGroup:
     phrases: tuple[tuple[str, ...], ...]
     stemmed: tuple[tuple[str, ...], ...]
     asked: str = ""  # the words as the question put them, for weighting
+    negatable: bool = False  # an intent: "not"/"little" just before it says the opposite
 
     def fts(self) -> str:
         """Surface words go to FTS5, which stems them itself (stemming twice is not a no-op)."""
@@ -65,6 +66,7 @@ def quote_phrase(phrase: tuple[str, ...]) -> str:
 class AliasGroup:
     name: str
     phrases: tuple[tuple[str, ...], ...]
+    negatable: bool = False
 
     @property
     def stemmed(self) -> tuple[tuple[str, ...], ...]:
@@ -104,7 +106,9 @@ class QueryParser:
                 if group.name not in seen:
                     seen.add(group.name)
                     asked = " ".join(words[i : i + length])
-                    groups.append(TermGroup(group.name, group.phrases, group.stemmed, asked))
+                    groups.append(
+                        TermGroup(group.name, group.phrases, group.stemmed, asked, group.negatable)
+                    )
                 i += length
                 continue
             word = words[i]
@@ -164,5 +168,6 @@ def load_aliases(toml_text: str) -> list[AliasGroup]:
     for entry in data.get("group", []):
         phrases = {tuple(tokens(term)) for term in entry["terms"]}
         phrases.discard(())
-        groups.append(AliasGroup(entry["name"], tuple(sorted(phrases))))
+        negatable = bool(entry.get("negatable", False))
+        groups.append(AliasGroup(entry["name"], tuple(sorted(phrases)), negatable))
     return groups

@@ -31,6 +31,8 @@ _WHEN_CLAUSE = re.compile(r"\bwhen (did|does|do|is|was|were|will|has|have|had)\b
 PAIR_WINDOW = 8
 PAIR_BONUS = 0.5
 QUESTION_DAMPING = 0.3
+NEGATION_WINDOW = 2  # words before an intent that can negate it
+_NEGATORS = frozenset({"no", "not", "t", "never", "littl", "without", "nor", "hardli"})  # stems
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +68,15 @@ def sentences_of(text: str) -> tuple[Sentence, ...]:
 
 
 def positions(sentence: Sentence, group: TermGroup) -> list[int]:
-    """Start positions of any of the group's phrases in the sentence."""
+    """Start positions of any of the group's phrases in the sentence; an intent negated just
+    before it ("had little interest in", "does not want") is not there."""
     index, stems = sentence.index, sentence.stems
     return [
         i
         for phrase in group.stemmed
         for i in index.get(phrase[0], ())
-        if len(phrase) == 1 or stems[i : i + len(phrase)] == phrase
+        if (len(phrase) == 1 or stems[i : i + len(phrase)] == phrase)
+        and not (group.negatable and _NEGATORS.intersection(stems[max(0, i - NEGATION_WINDOW) : i]))
     ]
 
 
