@@ -13,6 +13,8 @@ verbatim; only a single over-long sentence is trimmed, and "…" marks the cut a
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from knowledge.models import Hit
 from knowledge.query import Query
 from knowledge.scoring import is_question, sentence_texts
@@ -67,11 +69,12 @@ def span(
     sentences: list[str], scores: list[float], best: int, avoid: set[int] | None = None
 ) -> tuple[int, int]:
     """[start, end) of the sentences quoted around `best`."""
+    avoid = avoid or set()
     start, end = best, best + 1
-    size = len(sentences[best].split())
+    size = _words(sentences[best])
     fragment = size < SHORT_SENTENCE_WORDS and end < len(sentences)
     if fragment and not is_question(sentences[end]):  # a fragment needs what follows
-        size += len(sentences[end].split())
+        size += _words(sentences[end])
         end += 1
     floors = {-1: PRECEDING_SHARE * scores[best], 1: NEIGHBOUR_SHARE * scores[best]}
     while end - start < MAX_SPAN_SENTENCES:
@@ -79,18 +82,30 @@ def span(
             i
             for i, side in ((start - 1, -1), (end, 1))
             if 0 <= i < len(sentences)
-            and i not in (avoid or set())
+            and i not in avoid
             and scores[i] > 0
             and scores[i] >= floors[side]
             and not is_question(sentences[i])
-            and size + len(sentences[i].split()) <= SPAN_WORDS
+            and size + _words(sentences[i]) <= SPAN_WORDS
         ]
         if not options:
             break
         pick = max(options, key=lambda i: (scores[i], -i))
-        size += len(sentences[pick].split())
+        size += _words(sentences[pick])
         start, end = min(start, pick), max(end, pick + 1)
     return start, end
+
+
+@lru_cache(maxsize=65536)
+def _word_stems(word: str) -> tuple[str, ...]:
+    """A whitespace-separated word's stems ("Pyongyang’s" -> pyongyang, s), cached."""
+    return tuple(stems(word))
+
+
+@lru_cache(maxsize=16384)
+def _words(sentence: str) -> int:
+    """A sentence's length in words (cached: the same sentences are quoted again and again)."""
+    return len(sentence.split())
 
 
 def _text(sentences: list[str], bounds: tuple[int, int], query: Query) -> str:
@@ -106,7 +121,7 @@ def trim(sentence: str, query: Query, max_words: int = MAX_QUOTE_WORDS) -> str:
     if len(words) <= max_words:
         return sentence
     firsts = {phrase[0] for g in query.groups for phrase in g.stemmed}
-    hits = [i for i, word in enumerate(words) if any(s in firsts for s in stems(word))]
+    hits = [i for i, word in enumerate(words) if not firsts.isdisjoint(_word_stems(word))]
     centre = hits[len(hits) // 2] if hits else 0
     start = max(0, min(centre - max_words // 2, len(words) - max_words))
     end = start + max_words
