@@ -15,21 +15,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from knowledge.abstention import verdict
+from knowledge.analysed import Analysed, analyse, holds
 from knowledge.diversify import MMR_LAMBDA, diversify
 from knowledge.models import Hit, Passage, SourceMeta
-from knowledge.query import Query, QueryParser, TermGroup
+from knowledge.query import Query, QueryParser
 from knowledge.ranking import DEFAULT_WEIGHTS, RankingWeights
 from knowledge.scoring import (
-    Sentence,
     answer_type,
     is_question,
     sentence_scores,
     sentence_texts,
-    sentences_of,
-    states_any,
 )
 from knowledge.store import Store
-from knowledge.text import contains_phrase, fold, specificity, stems
+from knowledge.text import fold, specificity
 from knowledge.understanding import Cast, Focus
 
 if TYPE_CHECKING:
@@ -98,7 +96,7 @@ class Searcher:
         self._cast = Cast(())  # the people and sources questions may name, per generation
         self._df: dict[str, int] = {}
         self._total = 0
-        self._stems: OrderedDict[int, _Analysed] = OrderedDict()
+        self._stems: OrderedDict[int, Analysed] = OrderedDict()
 
     @property
     def parser(self) -> QueryParser:
@@ -196,7 +194,7 @@ class Searcher:
         for position, (passage, keywords, bm25) in enumerate(rows, 1):
             rank = position if bm25 > 0 else 0
             analysed = self._analyse(passage.id, passage.text, keywords)
-            matched = frozenset(g.label for g in query.groups if _holds(analysed, g))
+            matched = frozenset(g.label for g in query.groups if holds(analysed, g))
             coverage = sum(weights[m] for m in matched) / total
             prescore = bm25_weight * bm25 / top_bm25 + coverage
             if evidence is not None:
@@ -278,41 +276,13 @@ class Searcher:
             for g, key in keys
         }
 
-    def _analyse(self, pid: int, text: str, keywords: str) -> _Analysed:
+    def _analyse(self, pid: int, text: str, keywords: str) -> Analysed:
         cached = self._stems.get(pid)
         if cached is None:
-            sequence = [*stems(text), "", *stems(keywords)]
-            content = frozenset(t for t in sequence if len(t) > 3)  # ~no function words
-            cached = _Analysed(sequence, frozenset(sequence), content, sentences_of(text))
-            self._stems[pid] = cached
+            cached = self._stems[pid] = analyse(text, keywords)
             if len(self._stems) > _STEM_CACHE_SIZE:
                 self._stems.popitem(last=False)
         return cached
-
-
-def _holds(analysed: _Analysed, group: TermGroup) -> bool:
-    words = analysed.words
-    return any(
-        p[0] in words and (len(p) == 1 or contains_phrase(analysed.stems, p)) for p in group.stemmed
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Analysed:
-    """A passage as Python-side scoring needs it, cached per passage id."""
-
-    stems: list[str]
-    words: frozenset[str]
-    content: frozenset[str]  # for overlap between passages
-    sentences: tuple[Sentence, ...]
-    _states: dict[str, bool] = field(default_factory=dict)
-
-    def states(self, wanted: str) -> bool:
-        """Whether some sentence gives the kind of answer asked for (a date, a clock time)."""
-        found = self._states.get(wanted)
-        if found is None:
-            found = self._states[wanted] = states_any(wanted, self.sentences)
-        return found
 
 
 def _allowed(passage: Passage, focus: Focus) -> bool:
