@@ -93,6 +93,7 @@ def fetch_limits(settings: Settings) -> FetchLimits:
         read_timeout=ingest.read_timeout,
         max_bytes=int(ingest.max_megabytes * 1024 * 1024),
         max_redirects=ingest.max_redirects,
+        allow_private_networks=ingest.allow_private_networks,
     )
 
 

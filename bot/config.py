@@ -149,6 +149,12 @@ class IngestSettings(Section):
         description="Largest page, PDF or feed fetched (MB, checked while reading).",
     )
     max_redirects: int = Field(default=5, ge=0, description="Most redirects followed for one URL.")
+    allow_private_networks: bool = Field(
+        default=False,
+        description="Also fetch from loopback, private, link-local (cloud metadata) and other "
+        "non-public addresses: for ingesting from your own intranet. Off: such URLs, and "
+        "redirects to them, are refused.",
+    )
 
 
 class SearchSettings(Section):
