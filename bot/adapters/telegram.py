@@ -262,7 +262,7 @@ class TelegramAdapter:
         user = str(query.from_user.id)  # inline queries have no chat: the user's private chat
         asked = Message("telegram", chat_id=user, user_id=user, text=query.query)
         results = inline_results(await self._core.inline(asked))
-        await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False)
+        await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The service message of a group upgraded to a supergroup: its state follows it."""
