@@ -197,6 +197,8 @@ class Fetcher:
         except (TimeoutError, aiohttp.ClientError, Refused) as exc:
             log.warning("could not fetch %s: %s", shown, _detail(exc))
             raise FetchError(f"{shown}: {UNREACHABLE}") from None
+        finally:
+            await gate.close()  # the connector closes only a resolver it made itself
 
     async def _follow(
         self, session: aiohttp.ClientSession, gate: Gatekeeper, url: str, shown: str
