@@ -108,12 +108,29 @@ def without_credentials(url: str) -> str:
 
 
 def public(address: str) -> bool:
-    """Is this a globally routable address? IPv4-mapped IPv6 (::ffff:a.b.c.d) is judged as
-    the IPv4 address it carries, so it cannot smuggle in a loopback or private one."""
+    """Is this a globally routable address? An IPv6 address that carries an IPv4 one
+    (IPv4-mapped ::ffff:a.b.c.d, IPv4-compatible ::a.b.c.d, 6to4 2002::/16, NAT64 64:ff9b::/96)
+    must carry a public one too, so it cannot smuggle in a loopback or private address."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global
+    if isinstance(ip, ipaddress.IPv4Address):
+        return ip.is_global
+    carried = _carried_ipv4(ip)
+    if ip.ipv4_mapped is not None:  # judged only as the IPv4 address it is
+        return carried is not None and carried.is_global
+    return ip.is_global and (carried is None or carried.is_global)
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if int(ip) >> 32 == 0 or ip in _NAT64:  # ::a.b.c.d (also :: and ::1) or NAT64
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 class Gatekeeper(AbstractResolver):

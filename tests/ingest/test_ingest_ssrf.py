@@ -26,6 +26,7 @@ from knowledge.readers.fetch import (
     FetchError,
     FetchLimits,
     Gatekeeper,
+    public,
     without_credentials,
 )
 from tests.web_sources import SourceServer
@@ -91,6 +92,21 @@ async def test_private_addresses_are_refused_with_one_generic_message(server, ad
         await strict_fetcher().fetch(url)
     assert str(refused.value) == f"{url}: {UNREACHABLE}"
     assert "not a public address" in caplog.text  # the operator sees why
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [
+        ("8.8.8.8", True), ("2606:4700::1111", True), ("::ffff:8.8.8.8", True),
+        ("127.0.0.1", False), ("10.0.0.1", False), ("172.16.0.1", False),
+        ("192.168.1.1", False), ("169.254.169.254", False), ("100.64.0.1", False),
+        ("0.0.0.0", False), ("::1", False), ("::", False), ("fc00::1", False),
+        ("fe80::1%eth0", False), ("::ffff:127.0.0.1", False), ("::ffff:10.0.0.1", False),
+        ("::127.0.0.1", False), ("2002:7f00:1::1", False), ("64:ff9b::a9fe:a9fe", False),
+    ],
+)  # fmt: skip
+def test_only_globally_routable_addresses_are_public(address, allowed):
+    assert public(address) is allowed
 
 
 async def test_the_public_site_is_fetched_and_its_own_redirects_followed(server):
