@@ -112,3 +112,15 @@ async def test_a_body_over_one_megabyte_is_refused(hooked: str, fake: FakeTelegr
         except OSError:  # the server may close the connection while we are still sending
             status = 413
     assert status == 413
+
+
+@pytest.mark.parametrize("body", [b"[]", b"123", b"{not json", b"\xff\xfe", b'{"update_id": "x"}'])
+async def test_a_body_that_is_no_update_gets_400_and_the_bot_carries_on(
+    hooked: str, fake: FakeTelegram, body: bytes
+):
+    headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+    async with ClientSession() as session, session.post(hooked, data=body, headers=headers) as r:
+        assert r.status == 400
+    fake.send_text(5, "what does Kim want?")
+    assert await fake.post_to_webhook() == [200]
+    await fake.wait_for_sent(chat_id=5)

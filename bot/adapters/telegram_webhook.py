@@ -82,6 +82,8 @@ class TelegramWebhook:
             return web.Response(status=413, text="too large")
         try:
             data = json.loads(body)
+            if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+                raise TypeError("no update_id")
             update = Update.de_json(data, self._application.bot)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             log.warning("webhook: not an update (%s)", type(exc).__name__)

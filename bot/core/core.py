@@ -88,8 +88,8 @@ class Core:
             return await self.handle(replace(message, text="/more"))
 
         async def pressed(message: Message) -> Reply:
-            if refusal := self._rate_limited(message):
-                return refusal
+            if refusal := self._rate_limited(message):  # a notification, not a chat message
+                return feedback.toast(refusal.body[0])
             vote = feedback.parse_vote(action)
             if vote is None:
                 return replies.hint("That button has expired. Ask the question again.")
