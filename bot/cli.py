@@ -16,7 +16,7 @@ from bot.app import open_app
 from bot.cli_commands import COMMANDS
 from bot.config import ConfigError, Settings, load_settings
 from bot.observability.logging import configure_logging, secrets_of
-from bot.run_lock import AlreadyRunning, run_lock
+from bot.run_lock import LockError, run_lock
 from bot.runner import PLATFORMS
 
 EXIT_USAGE = 2
@@ -101,7 +101,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         try:
             with run_lock(args.db or settings.store.path):
                 return await _with_app(args, settings)
-        except AlreadyRunning as exc:
+        except LockError as exc:  # already running, or the folder is read-only
             sys.stderr.write(f"{exc}\n")
             return EXIT_USAGE
     return await _with_app(args, settings)

@@ -16,7 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-class AlreadyRunning(Exception):
+class LockError(Exception):
+    """The lock file cannot be made (read-only folder…); str() is one line."""
+
+
+class AlreadyRunning(LockError):
     """Another process holds the lock; str() is one line for the person starting the bot."""
 
     def __init__(self, lock_path: Path, pid: int | None) -> None:
@@ -33,8 +37,11 @@ def lock_path_for(db_path: Path) -> Path:
 def run_lock(db_path: Path) -> Iterator[Path]:
     """Hold the run lock of `db_path` for the `with` block; `AlreadyRunning` if taken."""
     path = lock_path_for(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise LockError(f"cannot create the lock file {path}: {exc.strerror or exc}") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -34,3 +34,12 @@ def test_cli_run_exits_2_while_another_copy_holds_the_lock(tmp_path: Path, capsy
         assert main(["run", "--db", str(db)]) == 2
     assert f"already running (pid {os.getpid()})" in capsys.readouterr().err
     assert not db.exists()  # refused before the database was even opened
+
+
+def test_a_lock_file_that_cannot_be_made_is_one_line_and_exit_2(tmp_path: Path, capsys):
+    not_a_folder = tmp_path / "plain-file"
+    not_a_folder.write_text("x")
+    assert main(["run", "--db", str(not_a_folder / "bot.sqlite3")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cannot create the lock file ")
+    assert "Traceback" not in err
