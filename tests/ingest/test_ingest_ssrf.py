@@ -133,6 +133,14 @@ async def test_a_public_page_redirecting_into_the_private_network_is_refused(ser
     assert UNREACHABLE in str(refused.value)
 
 
+@pytest.mark.parametrize("location", ["http://[::1", "gopher://x/", "file:///etc/passwd"])
+async def test_a_malformed_or_non_http_redirect_is_one_clean_refusal(server, location):
+    start = on_public_name(server, "redirect") + "?to=" + quote(location, safe="")
+    with pytest.raises(FetchError) as refused:
+        await strict_fetcher().fetch(start)
+    assert str(refused.value) == f"{start}: {UNREACHABLE}"
+
+
 async def test_chat_ingest_of_a_private_address_says_only_could_not_fetch(tmp_path: Path, server):
     settings = load_settings(None, ingest={"admins": ["console:boss"]})  # private: refused
     async with open_app(settings, db_path=tmp_path / "ssrf.sqlite3") as app:
