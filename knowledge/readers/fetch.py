@@ -211,8 +211,8 @@ class Fetcher:
             raise FetchError(
                 f"{shown}: more than {limits.max_redirects} redirects (a redirect loop?)"
             ) from None
-        except (TimeoutError, aiohttp.ClientError, Refused, ValueError) as exc:  # ValueError:
-            # a malformed Location header
+        except (TimeoutError, aiohttp.ClientError, Refused, ValueError) as exc:
+            # (ValueError: a malformed Location header)
             log.warning("could not fetch %s: %s", shown, _detail(exc))
             raise FetchError(f"{shown}: {UNREACHABLE}") from None
         finally:
