@@ -67,6 +67,8 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
             {p: {str(c) for c in chats} for p, chats in access.allowed_chats.items()},
             limit=access.rate_limit,
             window=access.rate_window_seconds,
+            ingest_limit=access.ingest_rate_limit,
+            ingest_window=access.ingest_rate_window_seconds,
         )
         core = Core(
             library,
@@ -93,6 +95,7 @@ def fetch_limits(settings: Settings) -> FetchLimits:
         read_timeout=ingest.read_timeout,
         max_bytes=int(ingest.max_megabytes * 1024 * 1024),
         max_redirects=ingest.max_redirects,
+        allow_private_networks=ingest.allow_private_networks,
     )
 
 

@@ -16,6 +16,7 @@ from bot.app import open_app
 from bot.cli_commands import COMMANDS
 from bot.config import ConfigError, Settings, load_settings
 from bot.observability.logging import configure_logging, secrets_of
+from bot.run_lock import LockError, run_lock
 from bot.runner import PLATFORMS
 
 EXIT_USAGE = 2
@@ -96,6 +97,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "run":  # one running bot per database (and so per token)
+        try:
+            with run_lock(args.db or settings.store.path):
+                return await _with_app(args, settings)
+        except LockError as exc:  # already running, or the folder is read-only
+            sys.stderr.write(f"{exc}\n")
+            return EXIT_USAGE
+    return await _with_app(args, settings)
+
+
+async def _with_app(args: argparse.Namespace, settings: Settings) -> int:
     async with open_app(settings, db_path=args.db) as app:
         return await COMMANDS[args.command](app, args)
 

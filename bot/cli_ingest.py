@@ -12,7 +12,7 @@ from rich.table import Table
 
 from bot.app import App
 from knowledge.ingest import IngestReport, expand_paths
-from knowledge.readers.fetch import is_url
+from knowledge.readers.fetch import is_url, without_credentials
 
 
 def report_table(reports: Sequence[IngestReport]) -> Table:
@@ -52,7 +52,8 @@ async def cmd_feeds(app: App, args: argparse.Namespace, out: Console, err: Conso
         if reports and reports[0].failed and len(reports) == 1:
             err.print(f"not remembered: {reports[0].detail}")
             return 1
-        out.print(f"{'remembered' if new else 'already remembered'}: {args.url}")
+        shown = without_credentials(args.url)  # stored without them, so never echoed
+        out.print(f"{'remembered' if new else 'already remembered'}: {shown}")
         out.print(report_table(reports))
         return 1 if any(r.failed for r in reports) else 0
     table = Table("url", "title", "added", "last polled", "entries", "last error")

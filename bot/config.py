@@ -149,6 +149,12 @@ class IngestSettings(Section):
         description="Largest page, PDF or feed fetched (MB, checked while reading).",
     )
     max_redirects: int = Field(default=5, ge=0, description="Most redirects followed for one URL.")
+    allow_private_networks: bool = Field(
+        default=False,
+        description="Also fetch from loopback, private, link-local (cloud metadata) and other "
+        "non-public addresses: for ingesting from your own intranet. Off: such URLs, and "
+        "redirects to them, are refused.",
+    )
 
 
 class SearchSettings(Section):
@@ -211,10 +217,22 @@ class AccessSettings(Section):
         "refusal); a platform not listed is open to every chat.",
     )
     rate_limit: int = Field(
-        default=20, ge=0, description="Questions one user may ask per window (0 = no limit)."
+        default=20,
+        ge=0,
+        description="Messages (questions, commands, button presses) one user may send per "
+        "window (0 = no limit).",
     )
     rate_window_seconds: float = Field(
         default=60.0, gt=0, description="Length of the rate-limit window, in seconds."
+    )
+    ingest_rate_limit: int = Field(
+        default=5,
+        ge=0,
+        description="/ingest requests one user may make per ingest window, on top of "
+        "rate_limit (0 = no extra limit).",
+    )
+    ingest_rate_window_seconds: float = Field(
+        default=600.0, gt=0, description="Length of the /ingest rate-limit window, in seconds."
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from knowledge.bulk import BulkWriter, parsed
 from knowledge.documents import DocumentError
 from knowledge.readers import READABLE_SUFFIXES, Readout, read_fetched, read_path
-from knowledge.readers.fetch import Fetcher, FetchError, check_url
+from knowledge.readers.fetch import Fetcher, FetchError, check_url, without_credentials
 from knowledge.source_registry import FeedRecord, Saved, SourceRegistry
 from knowledge.store import Store
 
@@ -95,12 +95,13 @@ class Ingestor:
 
     async def ingest_url(self, url: str) -> list[IngestReport]:
         """Fetch and index a page, PDF, text file or every entry of a feed (not remembered)."""
+        shown = without_credentials(url)  # a password in the URL is used, never stored or shown
         try:
             readouts = read_fetched(await self._fetcher.fetch(url))
         except (FetchError, DocumentError) as exc:
             log.warning("not ingested: %s", exc)
-            return [IngestReport(url, "failed", detail=str(exc))]
-        return await self._save_all(url, readouts)
+            return [IngestReport(shown, "failed", detail=str(exc))]
+        return await self._save_all(shown, readouts)
 
     async def add_feed(self, url: str) -> tuple[bool, list[IngestReport]]:
         """Check that `url` is a feed, remember it, and ingest its entries now.
@@ -109,6 +110,7 @@ class Ingestor:
         """
         from knowledge.readers.feed import parse_feed
 
+        url = without_credentials(url)  # remembered and polled without them
         try:
             fetched = await self._fetcher.fetch(check_url(url))
             feed = parse_feed(fetched.body, name=url)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import discord
 import pytest
 from hypothesis import given, settings
@@ -96,7 +98,10 @@ def test_oversized_blocks_are_cut_at_words_and_stay_escaped() -> None:
         ("**bold** `code` ||spoiler||", r"\*\*bold\*\* \`code\` \|\|spoiler\|\|"),
         ("~~gone~~ __under__", r"\~\~gone\~\~ \_\_under\_\_"),
         ("# heading", r"\# heading"),
-        ("[click](https://evil.example)", r"\[click](https://evil.example)"),
+        ("[click](https://evil.example)", r"\[click\]\(https://evil.example\)"),
+        ("[[x](https://evil.example)", r"\[[x\]\(https://evil.example\)"),
+        ("<https://evil.example>", r"\<https://evil.example>"),
+        ("see [1] (p. 4)", r"see [1] \(p. 4\)"),
         ("@everyone @here", "@\u200beveryone @\u200bhere"),
         ("<@900000000000000005>", "<@\u200b900000000000000005>"),
         ("<@&900000000000000006>", "<@\u200b&900000000000000006>"),
@@ -159,3 +164,15 @@ def test_any_reply_fits_discord(title: str, quotes: list[str], lines: list[str])
     reply = Reply(ReplyKind.ANSWER, title, bullets=bullets, citations=citations, footer=(title,))
 
     within_limits(reply)
+
+
+def test_a_source_title_or_author_cannot_become_a_masked_link_in_the_sources_field() -> None:
+    evil = "[click](https://evil.example/x)"
+    citation = Citation(1, "s1", evil, f"[[Outlet]({'https://evil.example'})", "2023", (evil,))
+    reply = Reply(ReplyKind.ANSWER, title=evil, bullets=(Bullet(evil, 1, evil),))
+    [card] = within_limits(replace(reply, citations=(citation,)))
+    shown = " ".join(
+        [card.title or "", card.description or "", *(f.value or "" for f in card.fields)]
+    )
+    assert "](" not in shown.replace("\\]\\(", "")  # every `](` is escaped
+    assert "\\]\\(https://evil.example/x\\)" in " ".join(f.value or "" for f in card.fields)

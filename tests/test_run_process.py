@@ -51,6 +51,11 @@ async def test_briefbot_run_serves_health_answers_and_stops_cleanly(tmp_path) ->
                 status, body = response.status, await response.json()
             fake.send_text(5, "what does Kim want?")
             [answer] = await fake.wait_for_sent(chat_id=5, timeout=TIMEOUT)
+            second = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", "--db", str(tmp_path / "run.sqlite3"),
+                env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            _, second_err = await asyncio.wait_for(second.communicate(), TIMEOUT)
             process.send_signal(signal.SIGTERM)
             _, rest = await asyncio.wait_for(process.communicate(), TIMEOUT)
             seen.append(rest.decode())
@@ -65,6 +70,8 @@ async def test_briefbot_run_serves_health_answers_and_stops_cleanly(tmp_path) ->
     assert body["checks"]["telegram"] == "ok"
     assert "“" in answer["text"]
     assert code == 0
+    assert second.returncode == 2  # a second copy on the same database does not start
+    assert f"already running (pid {process.pid})" in second_err.decode()
     assert "The telegram bot stopped." in log
     assert "/bot<redacted>" in log  # PTB logged its API URL, token replaced
     assert fake.TOKEN not in log

@@ -155,6 +155,7 @@ async def test_an_inline_query_is_answered_with_one_article_per_bullet(
     call = await fake.wait_for_call("answerInlineQuery")
 
     assert call.status == 200
+    assert call.params["is_personal"] is True  # Telegram must not serve it to anybody else
     results = call.params["results"]
     assert results[0]["id"] == "all"
     assert [r["id"] for r in results[1:]] == [f"b{n}" for n in range(1, len(results))]

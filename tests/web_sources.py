@@ -149,6 +149,7 @@ class SourceServer:
         app.router.add_get("/big.html", self._big)
         app.router.add_get("/loop", self._loop)
         app.router.add_get("/to-file", self._to_file)
+        app.router.add_get("/redirect", self._redirect)
         app.router.add_get("/slow", self._slow)
         self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -179,6 +180,9 @@ class SourceServer:
 
     async def _to_file(self, request: web.Request) -> web.Response:
         raise web.HTTPFound("file:///etc/passwd")
+
+    async def _redirect(self, request: web.Request) -> web.Response:
+        raise web.HTTPFound(request.query["to"])  # /redirect?to=ADDRESS
 
     async def _slow(self, request: web.Request) -> web.Response:
         await self.release.wait()  # answers only when the test ends

@@ -4,11 +4,12 @@ It only translates. Who is addressed (private chat, command, mention, reply to t
 decided here; what to answer is the core's job; how it looks is `bot.render.telegram_html`.
 
 The Application is driven in phases (initialize, start, then updater.start_polling or, with
-`telegram.webhook_url`, start_webhook, whose server refuses requests without the secret token)
-rather than `run_polling`, so it shares the caller's event loop with the rest of the app graph
-and is shut down by `aclose`. Different chats are answered in parallel, each chat's updates in
-order (`telegram_order`); sending and its retries live in `telegram_send`. Every update is
-first claimed in the store through the core, so one re-delivered after a restart is skipped.
+`telegram.webhook_url`, our own webhook server, `telegram_webhook`, which checks the secret
+token first and caps the body at 1 MB) rather than `run_polling`, so it shares the caller's
+event loop with the rest of the app graph and is shut down by `aclose`. Different chats are
+answered in parallel, each chat's updates in order (`telegram_order`); sending and its retries
+live in `telegram_send`. Every update is first claimed in the store through the core, so one
+re-delivered after a restart is skipped.
 
 The token is a secret: it is never logged. Bot API calls go over aiohttp (`telegram_http`),
 which logs no URLs; the httpx request log (which prints URLs, token included) is redacted
@@ -45,6 +46,7 @@ from telegram.ext import (
 from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_order import PerChatUpdateProcessor
 from bot.adapters.telegram_send import TelegramSender
+from bot.adapters.telegram_webhook import TelegramWebhook
 from bot.config import Settings, TelegramSettings
 from bot.core.core import Core
 from bot.core.delivery import ChatTarget, DeliveryError
@@ -110,6 +112,7 @@ class TelegramAdapter:
         self._settings = settings or TelegramSettings()
         self._webhook_secret = webhook_secret
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self._webhook: TelegramWebhook | None = None
         self._redact = _Redact(token, webhook_secret or "")
         self._send = TelegramSender(core)
 
@@ -170,12 +173,18 @@ class TelegramAdapter:
             log.warning("could not publish the command menu: %s", type(err).__name__)
         await app.start()
         assert app.updater is not None
-        if settings.webhook_url:  # PTB checks the secret token on every request
-            await app.updater.start_webhook(
+        if settings.webhook_url and self._webhook_secret:  # our server: secret first, 1 MB cap
+            webhook = TelegramWebhook(
+                app,
+                self._webhook_secret,
                 listen=settings.webhook_listen,
                 port=settings.webhook_port,
-                url_path=settings.webhook_path,
-                webhook_url=settings.webhook_url,
+                path=settings.webhook_path,
+            )
+            await webhook.start()
+            self._webhook = webhook
+            await app.bot.set_webhook(
+                url=settings.webhook_url,
                 secret_token=self._webhook_secret,
                 allowed_updates=allowed,
             )
@@ -188,12 +197,25 @@ class TelegramAdapter:
 
     @property
     def connected(self) -> bool:
-        """Started and polling: the health check. (PTB retries a failed poll by itself.)"""
+        """Started and polling (or serving the webhook): the health check. (PTB retries a
+        failed poll by itself.)"""
         app = self._app
-        return bool(app and app.running and app.updater and app.updater.running)
+        receiving = (self._webhook is not None and self._webhook.running) or bool(
+            app and app.updater and app.updater.running
+        )
+        return bool(app and app.running and receiving)
+
+    @property
+    def webhook_port(self) -> int:
+        """The webhook server's bound port (0 when polling)."""
+        return self._webhook.port if self._webhook is not None else 0
 
     async def aclose(self) -> None:
-        """Stop polling and shut PTB down; safe to call twice or after a failed start."""
+        """Stop polling (or the webhook server) and shut PTB down; safe to call twice or after
+        a failed start."""
+        webhook, self._webhook = self._webhook, None
+        if webhook is not None:
+            await webhook.aclose()
         app, self._app = self._app, None
         if app is not None:
             try:
@@ -262,7 +284,7 @@ class TelegramAdapter:
         user = str(query.from_user.id)  # inline queries have no chat: the user's private chat
         asked = Message("telegram", chat_id=user, user_id=user, text=query.query)
         results = inline_results(await self._core.inline(asked))
-        await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False)
+        await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The service message of a group upgraded to a supergroup: its state follows it."""

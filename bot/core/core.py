@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
-QUESTION_COMMANDS = frozenset({"", "ask", "more"})  # what the rate limit counts
+STRICTLY_LIMITED = frozenset({"ingest"})  # also counted against `access.ingest_rate_limit`
 Handler = Callable[[Message, str], Awaitable[Reply]]
 Handler0 = Callable[[Message], Awaitable[Reply]]
 
@@ -80,17 +80,22 @@ class Core:
         return await self._safely(message, self._admitted)
 
     async def press(self, message: Message, action: str) -> Reply:
-        """A button tap; `action` comes from `Button.action` and is validated here."""
+        """A button tap; `action` comes from `Button.action` and is validated here.
+
+        Like a message, a press is refused outside the allowlist and counts against the rate
+        limit ("more" is counted once, as the /more it stands for)."""
         if action == "more":
             return await self.handle(replace(message, text="/more"))
-        vote = feedback.parse_vote(action)
-        if vote is not None:
 
-            async def record(message: Message) -> Reply:
-                return await self._vote(message, *vote)
+        async def pressed(message: Message) -> Reply:
+            if refusal := self._rate_limited(message):  # a notification, not a chat message
+                return feedback.toast(refusal.body[0])
+            vote = feedback.parse_vote(action)
+            if vote is None:
+                return replies.hint("That button has expired. Ask the question again.")
+            return await self._vote(message, *vote)
 
-            return await self._safely(message, record)
-        return replies.hint("That button has expired. Ask the question again.")
+        return await self._safely(message, pressed)
 
     async def inline(self, message: Message) -> Reply:
         """An inline query (`@bot question` typed in any chat): an answer without buttons.
@@ -108,6 +113,10 @@ class Core:
             return replace(replies.answer_reply(found, question=_title(question)), buttons=())
 
         return await self._safely(message, answer)
+
+    def admits(self, platform: str, chat_id: str) -> bool:
+        """Is the chat inside `access.allowed_chats`? (The digest scheduler asks too.)"""
+        return self._guard.admits(platform, chat_id)
 
     # -- platform events the adapters report -----------------------------------------------
     async def first_time(self, platform: str, update_key: str) -> bool:
@@ -156,6 +165,14 @@ class Core:
             return None
         return feedback.slow_down(self._guard.limit, self._guard.window, wait)
 
+    def _ingest_limited(self, message: Message) -> Reply | None:
+        guard = self._guard
+        wait = guard.wait_before_ingesting(message.platform, message.user_id)
+        if wait <= 0:
+            return None
+        limits = guard.ingests
+        return feedback.slow_down(limits.limit, limits.window, wait, what="/ingest requests")
+
     async def _vote(self, message: Message, question_id: int, vote: int) -> Reply:
         logged = await self._chats.question(question_id)
         if logged is None or (logged.platform, logged.chat_id) != (
@@ -198,7 +215,9 @@ class Core:
 
     async def _dispatch(self, message: Message) -> Reply:
         command = parse_command(sanitize(message.text))
-        if command.name in QUESTION_COMMANDS and (refusal := self._rate_limited(message)):
+        if refusal := self._rate_limited(message):  # every command and question counts
+            return refusal
+        if command.name in STRICTLY_LIMITED and (refusal := self._ingest_limited(message)):
             return refusal
         if not command.name:
             return (await self.ask(message, command.argument))[0]

@@ -56,13 +56,23 @@ def not_allowed() -> Reply:
     )
 
 
-def slow_down(limit: int, window: float, wait: float) -> Reply:
+def slow_down(limit: int, window: float, wait: float, *, what: str = "messages") -> Reply:
+    """The refusal of a user over a rate limit; `what` names what is counted."""
     seconds = max(1, math.ceil(wait))
-    per = "a minute" if window == 60 else f"every {window:g} seconds"
+    per = "a minute" if window == 60 else f"every {_duration(window)}"
+    again = f"{seconds} second{'s' if seconds != 1 else ''}"
+    if seconds >= 120:
+        again = f"{math.ceil(seconds / 60)} minutes"
     return Reply(
         kind=ReplyKind.REFUSAL,
         body=(
-            f"Slow down a little: I answer up to {limit} questions per person {per}. "
-            f"Please try again in {seconds} second{'s' if seconds != 1 else ''}.",
+            f"Slow down a little: I take up to {limit} {what} per person {per}. "
+            f"Please try again in {again}.",
         ),
     )
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 120 and seconds % 60 == 0:
+        return f"{seconds / 60:g} minutes"
+    return f"{seconds:g} seconds"

@@ -1,9 +1,10 @@
-"""Who may use the bot, and how fast: a per-platform chat allowlist and a per-user rate limit.
+"""Who may use the bot, and how fast: a per-platform chat allowlist and per-user rate limits.
 
-Shared by every adapter because the core applies it. The limit is a sliding window kept in
-memory per running copy (a restart forgets it, several copies each allow the limit): it is
-there to stop a runaway client or a flood, not to meter usage. Time comes from an injected
-monotonic clock so tests can move it.
+Shared by every adapter because the core applies it. Every command, question and button press
+counts against one limit; `/ingest` (a server-side fetch and a write) also against its own,
+stricter one. Each limit is a sliding window kept in memory per running copy (a restart forgets
+it, several copies each allow the limit): it is there to stop a runaway client or a flood, not
+to meter usage. Time comes from an injected monotonic clock so tests can move it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,38 @@ from collections.abc import Callable, Collection, Mapping
 MAX_TRACKED_USERS = 10_000  # past this many, users whose window is empty are forgotten
 
 
+class SlidingWindow:
+    """At most `limit` events per key in any `window` seconds; 0 turns it off."""
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float]) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._events: dict[tuple[str, str], deque[float]] = {}
+
+    def wait(self, key: tuple[str, str]) -> float:
+        """0 and the event is counted; otherwise the seconds until the key may act again."""
+        if self.limit <= 0:
+            return 0.0
+        now = self._clock()
+        events = self._events.setdefault(key, deque())
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        if len(events) >= self.limit:
+            return events[0] + self.window - now
+        events.append(now)
+        if len(self._events) > MAX_TRACKED_USERS:
+            self._forget_idle(now)
+        return 0.0
+
+    def _forget_idle(self, now: float) -> None:
+        idle = [
+            k for k, times in self._events.items() if not times or times[-1] <= now - self.window
+        ]
+        for key in idle:
+            del self._events[key]
+
+
 class Guard:
     def __init__(
         self,
@@ -22,39 +55,34 @@ class Guard:
         *,
         limit: int = 0,
         window: float = 60.0,
+        ingest_limit: int = 0,
+        ingest_window: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`allowed_chats`: platform -> chat ids; a platform not listed is open to every chat.
-        `limit`: questions per user per `window` seconds; 0 turns the limit off."""
+        `limit`: messages and presses per user per `window` seconds; `ingest_limit`: /ingest
+        per user per `ingest_window` seconds; 0 turns a limit off."""
         self._allowed = allowed_chats or {}
-        self.limit = limit
-        self.window = window
-        self._clock = clock
-        self._asked: dict[tuple[str, str], deque[float]] = {}
+        self.messages = SlidingWindow(limit, window, clock)
+        self.ingests = SlidingWindow(ingest_limit, ingest_window, clock)
+
+    @property
+    def limit(self) -> int:
+        return self.messages.limit
+
+    @property
+    def window(self) -> float:
+        return self.messages.window
 
     def admits(self, platform: str, chat_id: str) -> bool:
         chats = self._allowed.get(platform)
         return chats is None or chat_id in chats
 
     def wait_before_asking(self, platform: str, user_id: str) -> float:
-        """0 and the question is counted; otherwise the seconds until the user may ask again."""
-        if self.limit <= 0:
-            return 0.0
-        now = self._clock()
-        key = (platform, user_id)
-        asked = self._asked.setdefault(key, deque())
-        while asked and asked[0] <= now - self.window:
-            asked.popleft()
-        if len(asked) >= self.limit:
-            return asked[0] + self.window - now
-        asked.append(now)
-        if len(self._asked) > MAX_TRACKED_USERS:
-            self._forget_idle(now)
-        return 0.0
+        """0 and the message (any command, question or press) is counted; otherwise the
+        seconds until the user may send one again."""
+        return self.messages.wait((platform, user_id))
 
-    def _forget_idle(self, now: float) -> None:
-        idle = [
-            k for k, times in self._asked.items() if not times or times[-1] <= now - self.window
-        ]
-        for key in idle:
-            del self._asked[key]
+    def wait_before_ingesting(self, platform: str, user_id: str) -> float:
+        """Like `wait_before_asking`, for the stricter /ingest limit."""
+        return self.ingests.wait((platform, user_id))

@@ -59,7 +59,11 @@ class DigestScheduler:
         workers: int = 8,
         backoff: float = 2.0,
         on_outcome: Callable[[str], None] | None = None,
+        admits: Callable[[str, str], bool] | None = None,
     ) -> None:
+        """`admits(platform, chat_id)`: the chat allowlist (`Core.admits`); a subscription of a
+        chat outside it (made before the allowlist was set) gets no digest."""
+        self._admits = admits or (lambda platform, chat_id: True)
         self._subs = subscriptions
         self._builder = builder
         self._senders = dict(senders)
@@ -130,7 +134,7 @@ class DigestScheduler:
         """Make the jobs match the database: one per active subscription with a sender."""
         if self._scheduler is None:
             return
-        wanted = {s.key: s for s in await self._subs.all() if s.platform in self._senders}
+        wanted = {s.key: s for s in await self._subs.all() if self._ours(s.platform, s.chat_id)}
         for job in self._scheduler.get_jobs():
             if job.id != SWEEP_JOB and job.id not in wanted:
                 job.remove()
@@ -158,16 +162,25 @@ class DigestScheduler:
         if self._scheduler is None:
             return
         sub = await self._subs.get(platform, chat_id)
-        if sub is not None and sub.active and platform in self._senders:
+        if sub is not None and sub.active and self._ours(platform, chat_id):
             self._schedule(sub)
         elif (job := self._scheduler.get_job(f"{platform}:{chat_id}")) is not None:
             job.remove()
+
+    def _ours(self, platform: str, chat_id: str) -> bool:
+        """Ours to deliver: a sender for the platform runs here and the chat is allowed."""
+        if platform not in self._senders:
+            return False
+        if not self._admits(platform, chat_id):
+            log.info("no digest for %s:%s: not in access.allowed_chats", platform, chat_id)
+            return False
+        return True
 
     # -- delivering ------------------------------------------------------------------------
     async def fire(self, platform: str, chat_id: str) -> bool:
         """The job: claim today's digest for the chat and queue it. False if not ours to send."""
         sub = await self._subs.get(platform, chat_id)
-        if sub is None or not sub.active or platform not in self._senders:
+        if sub is None or not sub.active or not self._ours(platform, chat_id):
             return False
         now = self._clock.now()
         day = local_date(sub, now)
@@ -193,7 +206,7 @@ class DigestScheduler:
         queued = 0
         now = self._clock.now()
         for sub in await self._subs.all():
-            if sub.platform not in self._senders or (due := due_today(sub, now)) is None:
+            if not self._ours(sub.platform, sub.chat_id) or (due := due_today(sub, now)) is None:
                 continue
             day = local_date(sub, now)
             delivery = await self._subs.delivery(sub.platform, sub.chat_id, day)
@@ -238,4 +251,5 @@ def build_digest_scheduler(
         app.settings.digest,
         clock=clock,
         on_outcome=count,
+        admits=app.core.admits,
     )

@@ -18,6 +18,7 @@ word, before escaping, so a cut never separates a backslash from what it escapes
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from discord.utils import escape_markdown, escape_mentions
@@ -46,8 +47,25 @@ def units(text: str) -> int:
 
 
 def escape(text: str) -> str:
-    """User or source text, shown literally: no markdown, no mentions."""
-    return escape_mentions(escape_markdown(text))
+    """User or source text, shown literally: no markdown, no mentions, no links but bare URLs.
+
+    discord.py escapes a masked link's first `[` only, which leaves `[[x](https://evil)` live;
+    so every `(` and `)`, a `]` before `(`, and a `<` that could open an autolink, channel or
+    emoji (`<https://…>`, `<#id>`, `<t:…>`) are escaped too (Discord hides the backslash; user
+    mentions are already broken by `escape_mentions`): no masked link can form, while citation
+    markers like `[1]` stay as they are.
+    """
+    return _LINK_PARTS.sub(_escape_link_part, escape_mentions(escape_markdown(text)))
+
+
+# A bare URL (left alone; it stops at brackets, so it cannot carry a masked link), an escaped
+# character (left alone), or a character a link is made of (escaped).
+_LINK_PARTS = re.compile(r"(https?://[^\s<>\[\]()]+)|\\.|[()]|\](?=\()|<(?=[^\s@])")
+
+
+def _escape_link_part(match: re.Match[str]) -> str:
+    part = match.group()
+    return part if match.group(1) or part.startswith("\\") else "\\" + part
 
 
 @dataclass

@@ -6,10 +6,18 @@ happened in words a person adding a source can act on; nothing is ever partially
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import re
+import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = "briefbot/0.1 (source ingest)"
 # What we can read, by declared content type -> reader kind.
@@ -27,8 +35,23 @@ CONTENT_TYPES = {
 }
 
 
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# The one answer for every refused address and network failure: a chat user must not learn
+# which internal hosts exist or which ports answer. The operator's log has the detail.
+UNREACHABLE = "could not fetch that address"
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")  # scheme://user:pw@
+
+
 class FetchError(Exception):
     """A URL that could not be fetched; str() is one line for the person ingesting."""
+
+
+class Refused(OSError):
+    """An address the bot may not connect to (an OSError, so aiohttp passes it through)."""
+
+
+class TooManyHops(Exception):
+    """More redirects than `FetchLimits.max_redirects`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +60,7 @@ class FetchLimits:
     read_timeout: float = 30.0
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
+    allow_private_networks: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,50 +83,163 @@ def is_url(target: str) -> bool:
 
 def check_url(url: str) -> str:
     """Refuse anything but http(s) with a host, before any connection is made."""
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        shown_url = without_credentials(url)
+    except ValueError:  # e.g. an unclosed [IPv6 bracket
+        raise FetchError("that is not a valid web address") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         shown = f"{scheme}://" if scheme else "a URL without a scheme"
-        raise FetchError(f"{url}: only http:// and https:// addresses can be ingested, not {shown}")
-    if not parts.hostname:
-        raise FetchError(f"{url}: the address has no host name")
-    return url.strip()
+        raise FetchError(
+            f"{shown_url}: only http:// and https:// addresses can be ingested, not {shown}"
+        )
+    if not host:
+        raise FetchError(f"{shown_url}: the address has no host name")
+    return url
+
+
+def without_credentials(url: str) -> str:
+    """`url` without a user name or password (`https://user:pw@host/` -> `https://host/`):
+    what is stored, shown and logged, so credentials are never echoed."""
+    return _USERINFO.sub(r"\1", url.strip())
+
+
+def public(address: str) -> bool:
+    """Is this a globally routable address? An IPv6 address that carries an IPv4 one
+    (IPv4-mapped ::ffff:a.b.c.d, IPv4-compatible ::a.b.c.d, 6to4 2002::/16, NAT64 64:ff9b::/96)
+    must carry a public one too, so it cannot smuggle in a loopback or private address."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv4Address):
+        return ip.is_global
+    carried = _carried_ipv4(ip)
+    if ip.ipv4_mapped is not None:  # judged only as the IPv4 address it is
+        return carried is not None and carried.is_global
+    return ip.is_global and (carried is None or carried.is_global)
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if int(ip) >> 32 == 0 or ip in _NAT64:  # ::a.b.c.d (also :: and ::1) or NAT64
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+class Gatekeeper(AbstractResolver):
+    """The connector's resolver: looks the name up once, refuses it if any address is not
+    public, and hands aiohttp exactly the addresses it checked, so the connection goes to a
+    checked address (no second look-up a hostile DNS server could answer differently).
+
+    aiohttp skips the resolver for IP literals; `check_literal` covers those.
+    """
+
+    def __init__(self, lookup: AbstractResolver | None, *, allow_private: bool) -> None:
+        self._lookup = lookup or DefaultResolver()
+        self._owned = lookup is None
+        self.allow_private = allow_private
+
+    def permits(self, host: str, address: str) -> bool:
+        """May the bot connect to `address` (which `host` resolved to)? Tests override this."""
+        return self.allow_private or public(address)
+
+    def check_literal(self, host: str) -> None:
+        """Refuse a URL whose host is an IP address that is not allowed."""
+        try:
+            ipaddress.ip_address(host.split("%", 1)[0])
+        except ValueError:
+            return  # a name: checked when the connector resolves it
+        if not self.permits(host, host):
+            raise Refused(f"{host} is not a public address")
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        found = await self._lookup.resolve(host, port, family)
+        for result in found:
+            if not self.permits(host, result["host"]):
+                raise Refused(f"{host} resolves to {result['host']}, not a public address")
+        return found
+
+    async def close(self) -> None:
+        if self._owned:
+            await self._lookup.close()
 
 
 class Fetcher:
-    """Fetches with a fresh session per call: ingest is rare, and nothing is left open."""
+    """Fetches with a fresh session per call: ingest is rare, and nothing is left open.
 
-    def __init__(self, limits: FetchLimits | None = None) -> None:
+    Only public addresses are fetched unless `limits.allow_private_networks` (see `Gatekeeper`);
+    redirects are followed here, one hop at a time, so every hop is checked the same way.
+    """
+
+    def __init__(
+        self,
+        limits: FetchLimits | None = None,
+        *,
+        lookup: AbstractResolver | None = None,
+        gatekeeper: type[Gatekeeper] | None = None,
+    ) -> None:
+        """`lookup` resolves host names (default: aiohttp's) and `gatekeeper` judges the
+        addresses; tests pass fakes to simulate a public site on 127.0.0.1."""
         self.limits = limits or FetchLimits()
+        self._lookup = lookup
+        self._gatekeeper = gatekeeper or Gatekeeper
 
     async def fetch(self, url: str) -> Fetched:
         url = check_url(url)
+        shown = without_credentials(url)
         limits = self.limits
         timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=limits.connect_timeout, sock_read=limits.read_timeout
         )
+        gate = self._gatekeeper(self._lookup, allow_private=limits.allow_private_networks)
+        connector = aiohttp.TCPConnector(resolver=gate, use_dns_cache=False)
         try:
-            async with (
-                aiohttp.ClientSession(timeout=timeout, headers={"User-Agent": USER_AGENT}) as s,
-                s.get(url, max_redirects=limits.max_redirects) as response,
-            ):
-                return await self._read(url, response)
-        except aiohttp.TooManyRedirects:
+            async with aiohttp.ClientSession(
+                timeout=timeout, headers={"User-Agent": USER_AGENT}, connector=connector
+            ) as session:
+                return await self._follow(session, gate, url, shown)
+        except TooManyHops:
             raise FetchError(
-                f"{url}: more than {limits.max_redirects} redirects (a redirect loop?)"
+                f"{shown}: more than {limits.max_redirects} redirects (a redirect loop?)"
             ) from None
-        except TimeoutError:
-            raise FetchError(
-                f"{url}: the server did not answer in time "
-                f"(connect {limits.connect_timeout:g} s, read {limits.read_timeout:g} s)"
-            ) from None
-        except aiohttp.ClientError as exc:
-            detail = str(exc) or exc.__class__.__name__
-            raise FetchError(f"{url}: could not fetch it ({detail})") from None
+        except (TimeoutError, aiohttp.ClientError, Refused, ValueError) as exc:
+            # (ValueError: a malformed Location header)
+            log.warning("could not fetch %s: %s", shown, _detail(exc))
+            raise FetchError(f"{shown}: {UNREACHABLE}") from None
+        finally:
+            await gate.close()  # the connector closes only a resolver it made itself
 
-    async def _read(self, url: str, response: aiohttp.ClientResponse) -> Fetched:
-        if response.status >= 400:
-            raise FetchError(f"{url}: the server answered {response.status} {response.reason}")
+    async def _follow(
+        self, session: aiohttp.ClientSession, gate: Gatekeeper, url: str, shown: str
+    ) -> Fetched:
+        """GET `url`, following at most `max_redirects` redirects, each hop checked first."""
+        here = url
+        for _ in range(self.limits.max_redirects + 1):
+            gate.check_literal(urlsplit(here).hostname or "")
+            async with session.get(here, allow_redirects=False) as response:
+                location = response.headers.get("Location")
+                if response.status not in REDIRECTS or not location:
+                    return await self._read(shown, without_credentials(here), response)
+            here = without_credentials(urljoin(here, location))
+            try:
+                check_url(here)
+            except FetchError:
+                raise Refused(f"a redirect to {here.split(':', 1)[0]}:") from None
+        raise TooManyHops
+
+    async def _read(self, url: str, final: str, response: aiohttp.ClientResponse) -> Fetched:
+        if response.status >= 400:  # like a refused connection: no hint of what is there
+            log.warning("could not fetch %s: HTTP %s %s", url, response.status, response.reason)
+            raise FetchError(f"{url}: {UNREACHABLE}")
         ctype = response.content_type.lower()
         if ctype not in CONTENT_TYPES:
             raise FetchError(f"{url}: it is {ctype}, not a web page, PDF, text or RSS/Atom feed")
@@ -114,7 +251,14 @@ class Fetcher:
             body += chunk
             if len(body) > limit:
                 raise FetchError(f"{url}: it is larger than the {_size(limit)} limit")
-        return Fetched(url, str(response.url), ctype, response.charset, bytes(body))
+        return Fetched(url, final, ctype, response.charset, bytes(body))
+
+
+def _detail(exc: BaseException) -> str:
+    """The operator's log line for a failed fetch: the cause aiohttp wrapped, if any."""
+    cause = exc.__cause__ or exc.__context__
+    text = str(exc) or exc.__class__.__name__
+    return f"{text} ({cause})" if isinstance(cause, Refused) else text
 
 
 def _size(n: int) -> str:

@@ -17,6 +17,7 @@ LIMITS = {
     "read_timeout": 0.3,
     "max_megabytes": 0.05,
     "max_redirects": 3,
+    "allow_private_networks": True,  # the source server is on 127.0.0.1
 }
 
 

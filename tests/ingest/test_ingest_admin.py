@@ -68,7 +68,10 @@ def run_cli(*args: str) -> int:
     return main(list(args))
 
 
-async def test_cli_ingests_urls_and_remembers_feeds(tmp_path, server: SourceServer, capsys):
+async def test_cli_ingests_urls_and_remembers_feeds(
+    tmp_path, server: SourceServer, capsys, monkeypatch
+):
+    monkeypatch.setenv("BRIEFBOT_INGEST__ALLOW_PRIVATE_NETWORKS", "true")  # server: 127.0.0.1
     db = ["--db", str(tmp_path / "cli.sqlite3")]
     server.rss_entries = [("c1", "Grain deal", "Russia will ship grain to Rajin this winter.")]
     assert await asyncio.to_thread(run_cli, "ingest", *db, server.url("article.html")) == 0

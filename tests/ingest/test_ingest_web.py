@@ -64,8 +64,8 @@ async def test_acceptance_third_source_is_listed_and_quoted_beside_the_founding_
     [
         ("big.html", "larger than the"),
         ("loop", "more than 3 redirects"),
-        ("slow", "did not answer in time"),
-        ("to-file", "could not fetch it"),
+        ("slow", "could not fetch that address"),  # no port-scanner hints: one message
+        ("to-file", "could not fetch that address"),
         ("image-only.html", "no readable text"),
         ("blank.pdf", "no text layer"),
         ("picture.png", "image/png, not a web page"),
