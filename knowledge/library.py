@@ -16,7 +16,7 @@ from pathlib import Path
 
 from knowledge.answer import Answer, compose
 from knowledge.embeddings import Embedder
-from knowledge.ingest import Ingestor, IngestReport, expand_paths
+from knowledge.ingest import IngestLimits, Ingestor, IngestReport, expand_paths
 from knowledge.models import Source
 from knowledge.query import QueryParser
 from knowledge.readers.fetch import Fetcher
@@ -41,9 +41,10 @@ class Library:
         embedder: Embedder | None = None,
         fetcher: Fetcher | None = None,
         engine: SearchEngine | None = None,
+        ingest_limits: IngestLimits | None = None,
     ) -> None:
         self.store = store
-        self.ingestor = Ingestor(store, fetcher or Fetcher())
+        self.ingestor = Ingestor(store, fetcher or Fetcher(), ingest_limits)
         self.vectors = None
         if embedder is not None:
             from knowledge.vectors import VectorIndex  # numpy: only with the semantic extra
@@ -89,6 +90,10 @@ class Library:
             encoded = await self.vectors.sync()
             if encoded:
                 log.info("embedded %d new passages", encoded)
+
+    async def aclose(self) -> None:
+        """Stop the parser process (the store is closed by whoever opened it)."""
+        await self.ingestor.aclose()
 
     async def sync_bundled(self) -> list[IngestReport]:
         """Index the bundled sources: the first run builds the index, later runs are no-ops

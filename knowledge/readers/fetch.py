@@ -37,6 +37,7 @@ class FetchLimits:
     read_timeout: float = 30.0
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
+    deadline: float = 60.0  # the whole fetch, redirects included (applied by the ingestor)
 
 
 @dataclass(frozen=True, slots=True)
