@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import time
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -66,23 +67,36 @@ class Library:
 
         `workers` > 1 parses large folders in that many processes (see `knowledge.bulk`).
         """
-        reports = await self.ingestor.ingest_paths(
-            expand_paths(paths), workers=workers, progress=progress
-        )
-        await self._embed_new()
+        async with self._updating():
+            reports = await self.ingestor.ingest_paths(
+                expand_paths(paths), workers=workers, progress=progress
+            )
+            await self._embed_new()
         return reports
 
     async def ingest_url(self, url: str) -> list[IngestReport]:
         """Fetch and index a web page, PDF or text file, or every entry of a feed."""
-        reports = await self.ingestor.ingest_url(url)
-        await self._embed_new()
+        async with self._updating():
+            reports = await self.ingestor.ingest_url(url)
+            await self._embed_new()
         return reports
 
     async def poll_feeds(self) -> list[IngestReport]:
         """Index the new and changed entries of every remembered feed."""
-        reports = await self.ingestor.poll_feeds()
-        await self._embed_new()
+        async with self._updating():
+            reports = await self.ingestor.poll_feeds()
+            await self._embed_new()
         return reports
+
+    @asynccontextmanager
+    async def _updating(self) -> AsyncIterator[None]:
+        """Questions asked meanwhile search what is loaded instead of waiting for the embedding
+        (BM25 already sees the new passages)."""
+        if self.vectors is None:
+            yield
+            return
+        async with self.vectors.updating():
+            yield
 
     async def _embed_new(self) -> None:
         """With the semantic extra: embed the passages whose text is new (others are kept)."""
