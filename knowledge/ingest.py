@@ -107,7 +107,7 @@ class Ingestor:
         cut: dict[int, str] = {}  # why a readout was shortened, by its id until it is saved
 
         writer = BulkWriter(self.registry, saved)
-        async for path, result in parsed(paths, workers):
+        async for path, result in parsed(paths, workers, self.parser):
             if isinstance(result, str):
                 log.warning("not ingested: %s", result)
                 report(IngestReport(str(path), "failed", detail=result))

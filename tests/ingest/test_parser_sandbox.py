@@ -97,3 +97,29 @@ async def test_questions_are_answered_while_a_file_is_being_parsed(
         [report] = await asyncio.wait_for(ingest, BOUND)
     assert report.failed
     assert "could not read that file" in report.detail
+
+
+async def test_a_file_too_slow_to_parse_is_refused_cleanly_and_a_good_one_is_read(
+    tmp_path: Path,
+):
+    slow = tmp_path / "huge.html"
+    paragraphs = (
+        f"<p>Report {n}: officials at port {n % 17} discussed shipment {n} at length.</p>"
+        for n in range(40_000)
+    )
+    slow.write_text(f"<html><body><article>{''.join(paragraphs)}</article></body></html>")
+    good = tmp_path / "notes.html"
+    good.write_text(
+        "<html><head><title>Port notes</title></head><body><article><p>"
+        + "Officials at the port discussed grain shipments by rail at length. " * 12
+        + "</p></article></body></html>"
+    )
+    settings = load_settings(None, store={"bundled_sources": False}, ingest={"parse_timeout": 0.5})
+    async with open_app(settings, db_path=tmp_path / "files.sqlite3") as app:
+        reports = await asyncio.wait_for(app.library.ingest([slow, good]), BOUND)
+    by_name = {Path(r.path).name: r for r in reports}
+    assert by_name["huge.html"].failed
+    assert (
+        "could not read that file (parsing took longer than 0.5 s)" in by_name["huge.html"].detail
+    )
+    assert by_name["notes.html"].status == "added"
