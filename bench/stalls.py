@@ -2,10 +2,13 @@
 
     PYTHONPATH=. python bench/stalls.py [--passages 3000] [--html-megabytes 2] [--real-model]
 
-Three phases, each timing questions asked one after another (median and worst):
+Phases, each timing questions asked one after another (median and worst):
   idle      nothing else running;
   embedding a large text file is ingested, its passages embedded (hybrid search on);
-  parsing   a large HTML page (served on 127.0.0.1) is fetched and parsed.
+  parsing   a large HTML page (served on 127.0.0.1) is fetched and parsed;
+  hostile   (with the parser process) a parser that hangs, then one that allocates 4 GB: the
+            time until "could not read that file" (the second includes starting a new worker)
+            and how much this process grew.
 
 The embedder is the hashing embedder slowed to about the model's throughput on a small CPU
 (PACE seconds per passage, in a worker thread), so the phase lasts as long as a real one would
@@ -18,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
+import resource
 import statistics
 import tempfile
 import time
@@ -88,6 +93,50 @@ async def ask_until(library: Library, work: Awaitable[object] | None, rounds: in
     return timings
 
 
+def hangs() -> None:
+    """A parser stuck on its input (run in the parser process)."""
+    time.sleep(3600)
+
+
+def hoards() -> int:
+    """A parser that wants 4 GB for one file (run in the parser process)."""
+    return len(bytearray(4 * 1024**3))
+
+
+async def hostile_rows(library: Library, limit: float) -> list[tuple[str, list[float], float]]:
+    """Question latency while the parser process is stuck, then memory while it hoards."""
+    from knowledge.documents import DocumentError
+    from knowledge.readers.sandbox import ParseLimits, ParserPool
+
+    pool = ParserPool(ParseLimits(timeout=limit, memory_megabytes=1024))
+    rows = []
+    try:
+        await pool.run("warm-up", statistics.median, [1.0])  # start the worker first
+
+        async def refused(parse: object) -> str:
+            try:
+                await pool.run("hostile.pdf", parse)  # type: ignore[arg-type]
+            except DocumentError as exc:
+                return str(exc)
+            return "read (not refused!)"
+
+        started = time.perf_counter()
+        timings = await ask_until(library, refused(hangs), 0)
+        rows.append((f"hostile: hangs ({limit:g} s cap)", timings, elapsed(started)))
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        timings = await ask_until(library, refused(hoards), 0)
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+        rows.append((f"hostile: 4 GB (bot +{grown:.0f} MB)", timings, elapsed(started)))
+    finally:
+        await pool.aclose()
+    return rows
+
+
+def elapsed(started: float) -> float:
+    return time.perf_counter() - started
+
+
 async def serve_page(page: bytes) -> tuple[web.AppRunner, str]:
     async def handler(request: web.Request) -> web.Response:
         return web.Response(body=page, content_type="text/html")
@@ -100,7 +149,9 @@ async def serve_page(page: bytes) -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{runner.addresses[0][1]}/big.html"
 
 
-async def main(passages: int, html_megabytes: float, real_model: bool) -> None:
+async def main(
+    passages: int, html_megabytes: float, real_model: bool, hostile_timeout: float
+) -> None:
     embedder: Embedder = SentenceTransformerEmbedder() if real_model else PacedEmbedder()
     rows: list[tuple[str, list[float], float]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -124,6 +175,8 @@ async def main(passages: int, html_megabytes: float, real_model: bool) -> None:
                 rows.append((f"parsing a {html_megabytes:g} MB page", timings, elapsed))
             finally:
                 await runner.cleanup()
+            if importlib.util.find_spec("knowledge.readers.sandbox") is not None:
+                rows += await hostile_rows(library, hostile_timeout)
             closing = getattr(library, "aclose", None)
             if closing is not None:
                 await closing()
@@ -146,5 +199,6 @@ if __name__ == "__main__":
     parser.add_argument("--passages", type=int, default=3000)
     parser.add_argument("--html-megabytes", type=float, default=2.0)
     parser.add_argument("--real-model", action="store_true")
+    parser.add_argument("--hostile-timeout", type=float, default=5.0)
     args = parser.parse_args()
-    asyncio.run(main(args.passages, args.html_megabytes, args.real_model))
+    asyncio.run(main(args.passages, args.html_megabytes, args.real_model, args.hostile_timeout))
