@@ -89,9 +89,11 @@ class ParserPool:
                 raise could_not_read(name, type(exc).__name__) from None
 
     async def aclose(self) -> None:
-        """Stop the worker (waits for it in a thread, so the loop is never held)."""
+        """Stop the worker now, busy or not (shutdown never waits out a hostile file), and
+        reap it in a thread so the loop is never held."""
         pool, self._pool = self._pool, None
         if pool is not None:
+            _kill_workers(pool)
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
 
     async def _ready(self) -> ProcessPoolExecutor:
@@ -118,12 +120,17 @@ class ParserPool:
         pool, self._pool = self._pool, None
         if pool is None:
             return
-        # The executor has no public way to stop a busy worker; its process table is the only
-        # handle on it. Killing it marks the pool broken, which `shutdown` then tidies up.
-        for process in list(getattr(pool, "_processes", {}).values()):
-            if process.is_alive():
-                process.kill()
+        _kill_workers(pool)
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """The executor has no public way to stop a busy worker; its process table is the only
+    handle on it. Killing it marks the pool broken, which `shutdown` then tidies up."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        if process.is_alive():
+            process.kill()
 
 
 def _warm_up() -> None:

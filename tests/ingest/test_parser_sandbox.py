@@ -123,3 +123,12 @@ async def test_a_file_too_slow_to_parse_is_refused_cleanly_and_a_good_one_is_rea
         "could not read that file (parsing took longer than 0.5 s)" in by_name["huge.html"].detail
     )
     assert by_name["notes.html"].status == "added"
+
+
+async def test_closing_does_not_wait_for_a_hung_parse(signals: Signals):
+    parser = ParserPool(ParseLimits(timeout=600.0))
+    hung = asyncio.create_task(parser.run("evil.pdf", hostile.sleeps, f"{signals.url}/started"))
+    await asyncio.wait_for(signals.started.wait(), BOUND)
+    await asyncio.wait_for(parser.aclose(), 10.0)  # not the 600 s the parse was allowed
+    with pytest.raises(DocumentError, match="could not read that file"):
+        await asyncio.wait_for(hung, BOUND)
