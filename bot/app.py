@@ -22,9 +22,11 @@ from bot.observability.health import HealthRegistry
 from bot.observability.metrics import Metrics
 from bot.semantic import choose_embedder
 from knowledge.digest import DigestBuilder
+from knowledge.ingest import IngestLimits
 from knowledge.library import Library, load_story
 from knowledge.query import QueryParser
 from knowledge.readers.fetch import Fetcher, FetchLimits
+from knowledge.readers.sandbox import ParseLimits
 from knowledge.search import SearchEngine
 from knowledge.store import Store
 
@@ -53,6 +55,7 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
             embedder=choose_embedder(settings.semantic),
             fetcher=Fetcher(fetch_limits(settings)),
             engine=search_engine(settings, store),
+            ingest_limits=ingest_limits(settings),
         )
         if settings.store.bundled_sources:
             await library.sync_bundled()
@@ -82,7 +85,10 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
         subscriptions = SubscriptionStore(store)
         digests = DigestBuilder(library, story)
         DigestCommands(subscriptions, digests, settings.digest).register(core)
-        yield App(settings, store, library, core, metrics, health, subscriptions, digests)
+        try:
+            yield App(settings, store, library, core, metrics, health, subscriptions, digests)
+        finally:
+            await library.aclose()
     finally:
         await store.aclose()
 
@@ -96,6 +102,17 @@ def fetch_limits(settings: Settings) -> FetchLimits:
         max_bytes=int(ingest.max_megabytes * 1024 * 1024),
         max_redirects=ingest.max_redirects,
         allow_private_networks=ingest.allow_private_networks,
+        deadline=ingest.fetch_deadline,
+    )
+
+
+def ingest_limits(settings: Settings) -> IngestLimits:
+    """The `[ingest]` settings that bound one ingest: passages, feeds at once, the parser."""
+    ingest = settings.ingest
+    return IngestLimits(
+        max_passages=ingest.max_passages,
+        feed_concurrency=ingest.feed_concurrency,
+        parse=ParseLimits(ingest.parse_timeout, ingest.parse_memory_megabytes),
     )
 
 

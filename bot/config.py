@@ -155,6 +155,42 @@ class IngestSettings(Section):
         "non-public addresses: for ingesting from your own intranet. Off: such URLs, and "
         "redirects to them, are refused.",
     )
+    # Trades: a slow but honest server (big PDF on a slow link) against how long a hostile one
+    # can hold an /ingest or a feed poll slot.
+    fetch_deadline: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds one URL may take in all (connect, redirects, reading), however "
+        "slowly the server trickles bytes.",
+    )
+    # Trades: a poll round's length against parallel connections (and parsing queues behind
+    # one parser process anyway).
+    feed_concurrency: int = Field(
+        default=4, ge=1, le=32, description="Remembered feeds fetched at the same time."
+    )
+    # Trades: a genuinely huge PDF or page against how long one hostile file occupies the
+    # parser (questions are answered meanwhile; other ingests wait).
+    parse_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds (wall clock, and CPU) one HTML page, PDF or feed may take to "
+        "parse in the parser process before it is stopped.",
+    )
+    # Trades: the largest document that can be read against the memory a hostile file can
+    # take from the machine.
+    parse_memory_megabytes: int = Field(
+        default=1024,
+        ge=256,
+        description="Address-space limit of the parser process (MB); a file that needs more "
+        'is refused with "could not read that file".',
+    )
+    # Trades: completeness of a giant document against index size and question speed.
+    max_passages: int = Field(
+        default=5000,
+        ge=1,
+        description="Most passages kept from one document (about 2,000 characters each); "
+        "the rest is dropped and the ingest report says so.",
+    )
 
 
 class SearchSettings(Section):

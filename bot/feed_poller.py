@@ -4,7 +4,9 @@ One task, created by `start()` and cancelled by `aclose()`; a failed poll is log
 next one still runs. New entries become new sources (with `added_at` now), which is what the
 digest lists as "new since the last digest".
 
-`briefbot run` starts it after the chat adapters and closes it before them.
+`briefbot run` starts it after the chat adapters and closes it before them. `health()` is its
+/healthz check: a poll round that runs longer than the interval (every fetch has a deadline,
+so something is hanging) makes it "stuck".
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -30,11 +33,18 @@ class Feeds(Protocol):
 
 class FeedPoller:
     def __init__(
-        self, feeds: Feeds, interval_seconds: float, *, on_poll: ReportSink | None = None
+        self,
+        feeds: Feeds,
+        interval_seconds: float,
+        *,
+        on_poll: ReportSink | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._feeds = feeds
         self._interval = interval_seconds
         self._on_poll = on_poll
+        self._clock = clock
+        self._round_started: float | None = None  # when the running poll round began
         self._task: asyncio.Task[None] | None = None
         self._stop: asyncio.Event | None = None
 
@@ -50,6 +60,13 @@ class FeedPoller:
         """Polling (the health check): started and its task still alive."""
         return self._task is not None and not self._task.done()
 
+    def health(self) -> bool | str:
+        """True, or "stuck" while a poll round has run longer than the interval."""
+        started = self._round_started
+        if started is not None and self._clock() - started > self._interval:
+            return "stuck"
+        return True
+
     async def aclose(self) -> None:
         if self._task is None:
             return
@@ -61,7 +78,11 @@ class FeedPoller:
         self._task = None
 
     async def poll_once(self) -> list[IngestReport]:
-        reports = await self._feeds.poll_feeds()
+        self._round_started = self._clock()
+        try:
+            reports = await self._feeds.poll_feeds()
+        finally:
+            self._round_started = None
         for report in reports:
             if report.failed:
                 log.warning("feed poll: %s", report.detail)

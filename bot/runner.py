@@ -103,13 +103,15 @@ async def run(
     scheduler delivering through them; each one's state is a health check, and when
     `[http] enabled` the /healthz and /metrics endpoint is open for the whole run."""
     senders = {name: adapter for name, adapter in adapters if isinstance(adapter, Sender)}
+    poller = build_feed_poller(app)
     adapters = [
         *adapters,
         ("digest scheduler", build_digest_scheduler(app, senders)),
-        ("feed poller", build_feed_poller(app)),
+        ("feed poller", poller),
     ]
     for name, adapter in adapters:
         app.health.register(name, lambda adapter=adapter: adapter.connected)
+    app.health.register("feeds", poller.health)
     async with open_http(app.settings.http, app.health, app.metrics) as server:
         if server is not None:
             say(f"Health and metrics on {server.url}/healthz and {server.url}/metrics")

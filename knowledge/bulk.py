@@ -17,8 +17,9 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from knowledge.documents import DocumentError
+from knowledge.documents import TEXT_SUFFIXES, DocumentError
 from knowledge.readers import Readout, read_path
+from knowledge.readers.sandbox import ParserPool
 from knowledge.source_registry import Saved, SourceRegistry
 
 log = logging.getLogger(__name__)
@@ -42,12 +43,23 @@ def read_paths_or_errors(paths: list[Path]) -> list[list[Readout] | str]:
     return [read_path_or_error(path) for path in paths]
 
 
-async def parsed(paths: Sequence[Path], workers: int = 1) -> AsyncIterator[Parsed]:
+async def parsed(
+    paths: Sequence[Path], workers: int = 1, parser: ParserPool | None = None
+) -> AsyncIterator[Parsed]:
     """Parse `paths` in order: inline, or with a pool of `workers` processes when there are
-    at least PARALLEL_MIN_FILES of them (a pool costs about half a second to start)."""
+    at least PARALLEL_MIN_FILES of them (a pool costs about half a second to start).
+
+    Inline, HTML, PDF and feed files go through `parser` (the limited parser process) when one
+    is given: they are the formats a hostile file can make slow or huge."""
     if workers <= 1 or len(paths) < PARALLEL_MIN_FILES:
         for path in paths:
-            yield path, read_path_or_error(path)
+            if parser is not None and path.suffix.lower() not in TEXT_SUFFIXES:
+                try:
+                    yield path, await parser.run(str(path), read_path_or_error, path)
+                except DocumentError as exc:
+                    yield path, str(exc)
+            else:
+                yield path, read_path_or_error(path)
         return
     loop = asyncio.get_running_loop()
     chunks = [list(paths[i : i + CHUNK]) for i in range(0, len(paths), CHUNK)]

@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 import time
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from knowledge.answer import Answer, compose
 from knowledge.embeddings import Embedder
-from knowledge.ingest import Ingestor, IngestReport, expand_paths
+from knowledge.ingest import IngestLimits, Ingestor, IngestReport, expand_paths
 from knowledge.models import Source
 from knowledge.query import QueryParser
 from knowledge.readers.fetch import Fetcher
@@ -41,9 +42,10 @@ class Library:
         embedder: Embedder | None = None,
         fetcher: Fetcher | None = None,
         engine: SearchEngine | None = None,
+        ingest_limits: IngestLimits | None = None,
     ) -> None:
         self.store = store
-        self.ingestor = Ingestor(store, fetcher or Fetcher())
+        self.ingestor = Ingestor(store, fetcher or Fetcher(), ingest_limits)
         self.vectors = None
         if embedder is not None:
             from knowledge.vectors import VectorIndex  # numpy: only with the semantic extra
@@ -65,23 +67,36 @@ class Library:
 
         `workers` > 1 parses large folders in that many processes (see `knowledge.bulk`).
         """
-        reports = await self.ingestor.ingest_paths(
-            expand_paths(paths), workers=workers, progress=progress
-        )
-        await self._embed_new()
+        async with self._updating():
+            reports = await self.ingestor.ingest_paths(
+                expand_paths(paths), workers=workers, progress=progress
+            )
+            await self._embed_new()
         return reports
 
     async def ingest_url(self, url: str) -> list[IngestReport]:
         """Fetch and index a web page, PDF or text file, or every entry of a feed."""
-        reports = await self.ingestor.ingest_url(url)
-        await self._embed_new()
+        async with self._updating():
+            reports = await self.ingestor.ingest_url(url)
+            await self._embed_new()
         return reports
 
     async def poll_feeds(self) -> list[IngestReport]:
         """Index the new and changed entries of every remembered feed."""
-        reports = await self.ingestor.poll_feeds()
-        await self._embed_new()
+        async with self._updating():
+            reports = await self.ingestor.poll_feeds()
+            await self._embed_new()
         return reports
+
+    @asynccontextmanager
+    async def _updating(self) -> AsyncIterator[None]:
+        """Questions asked meanwhile search what is loaded instead of waiting for the embedding
+        (BM25 already sees the new passages)."""
+        if self.vectors is None:
+            yield
+            return
+        async with self.vectors.updating():
+            yield
 
     async def _embed_new(self) -> None:
         """With the semantic extra: embed the passages whose text is new (others are kept)."""
@@ -89,6 +104,10 @@ class Library:
             encoded = await self.vectors.sync()
             if encoded:
                 log.info("embedded %d new passages", encoded)
+
+    async def aclose(self) -> None:
+        """Stop the parser process (the store is closed by whoever opened it)."""
+        await self.ingestor.aclose()
 
     async def sync_bundled(self) -> list[IngestReport]:
         """Index the bundled sources: the first run builds the index, later runs are no-ops

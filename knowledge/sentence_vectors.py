@@ -26,7 +26,7 @@ from knowledge.store import Store
 
 SENTENCE_SUFFIX = "/sentences"
 CACHE_PASSAGES = 4096  # per-passage sentence matrices kept in memory (~6 x 384 floats each)
-ENCODE_CHUNK = 256
+ENCODE_CHUNK = 64  # sentences per encode call: short turns for the worker thread
 
 
 def text_hash(text: str) -> str:

@@ -8,24 +8,30 @@ float32 with a cosine error around 1e-4, far below the gap between neighbouring 
 float32 matrix-vector product over every passage, rebuilt when the store's generation changes:
 at 100,000 passages that is ~11 ms, and it needs no SQLite extension (this Python's sqlite3
 cannot load one).
+
+A large ingest never holds questions up: passages are encoded in batches of BATCH_SIZE (each in
+the embedder's worker thread, each saved in its own short transaction), and while an ingest is
+saving or embedding (`updating()`), questions search the vectors loaded so far instead of
+waiting; BM25 sees the new passages at once, the vector side when their embedding is done.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 
 import numpy as np
 
-from knowledge.embeddings import Embedder
+from knowledge.embeddings import BATCH_SIZE, Embedder
 from knowledge.models import Passage
 from knowledge.neighbours import Neighbours
 from knowledge.sentence_vectors import SentenceVectors, text_hash
 from knowledge.store import Store
 
 STORAGE_DTYPE = np.float16
-ENCODE_CHUNK = 256  # passages per encode call and per transaction at ingest
+ENCODE_CHUNK = BATCH_SIZE  # passages per encode call and per transaction at ingest
 QUERY_CACHE = 512  # query vectors kept per text: a repeated or re-asked question skips the model
 NEIGHBOURS_IN_ORDER = 50  # the closest passages sorted per question; any other's rank on demand
 
@@ -39,6 +45,7 @@ class VectorIndex:
         self._store = store
         self._embedder = embedder
         self._lock = asyncio.Lock()
+        self._updating = 0  # ingests saving or embedding right now
         self._generation = -1
         self._ids = np.zeros(0, dtype=np.int64)
         self._matrix = np.zeros((0, 0), dtype=np.float32)
@@ -88,8 +95,21 @@ class VectorIndex:
             self._generation = generation
             return len(items) + done
 
+    @asynccontextmanager
+    async def updating(self) -> AsyncIterator[None]:
+        """Mark an ingest (its saves and the `sync` after them): meanwhile `ensure` does not
+        wait for it, so a question is never stuck behind embedding."""
+        self._updating += 1
+        try:
+            yield
+        finally:
+            self._updating -= 1
+
     async def ensure(self) -> None:
-        """Reload when the store changed since the last sync (new or removed passages)."""
+        """Reload when the store changed since the last sync (new or removed passages), unless
+        an ingest is under way: then its own sync will, and the question uses what is loaded."""
+        if self._updating or self._lock.locked():
+            return
         if self._generation != self._store.generation:
             await self.sync()
 

@@ -142,6 +142,7 @@ async def test_the_run_reports_health_and_delivers_a_missed_digest(app: App) -> 
         "discord": "ok",
         "digest scheduler": "ok",
         "feed poller": "ok",
+        "feeds": "ok",
     }
     assert digest["text"].startswith("Briefing — ")
     assert said.lines[-4:] == [  # closed in reverse: the bots last

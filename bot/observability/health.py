@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
-Check = Callable[[], bool | Awaitable[bool]]
+Check = Callable[[], bool | str | Awaitable[bool | str]]  # a str is the failure's own verdict
 CHECK_TIMEOUT = 2.0  # seconds; well inside Docker's default 30 s health-check timeout
 
 
@@ -70,4 +70,6 @@ class HealthRegistry:
         except Exception as exc:
             log.warning("health check failed: %s", type(exc).__name__)
             return f"error: {type(exc).__name__}"
+        if isinstance(result, str):
+            return result
         return "ok" if result else "not ready"

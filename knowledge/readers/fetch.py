@@ -61,6 +61,7 @@ class FetchLimits:
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
     allow_private_networks: bool = False
+    deadline: float = 60.0  # the whole fetch, redirects included (applied by the ingestor)
 
 
 @dataclass(frozen=True, slots=True)
