@@ -2,7 +2,8 @@
 
 The database is the source of truth. Jobs are rebuilt from it at start-up, follow
 subscribe/unsubscribe at once (the store tells us), and are re-synced by a periodic sweep
-that also retries stale claims and catches up digests missed while the bot was down.
+that renews the leases of the claims this process holds, retries stale claims (a crashed
+copy's) and catches up digests missed while the bot was down.
 
 A job only *claims* today's delivery (one row per chat and local date; a second process's
 claim fails) and queues it; `DeliveryQueue` sends it, paced. So a cron trigger that fires twice
@@ -104,7 +105,8 @@ class DigestScheduler:
         scheduler.start()
         self._scheduler = scheduler
         await self.resync()
-        sweep = IntervalTrigger(minutes=self._settings.stale_claim_minutes, timezone=UTC)
+        # every half lease: a held claim is renewed well before anyone may take it over
+        sweep = IntervalTrigger(seconds=self.stale.total_seconds() / 2, timezone=UTC)
         scheduler.add_job(self.sweep, sweep, id=SWEEP_JOB, replace_existing=True)
         self._unlisten = self._subs.listen(self._changed)
         await self.catch_up()
@@ -171,20 +173,21 @@ class DigestScheduler:
             return False
         now = self._clock.now()
         day = local_date(sub, now)
-        if not await self._subs.claim(sub, day, now, self.stale):
+        claim = await self._subs.claim(sub, day, now, self.stale)
+        if claim is None:
             log.debug("digest for %s on %s already claimed", sub.key, day)
             return False
         try:
             digest = await self._builder.build(day, sub.seen_sources)
         except Exception as exc:
             log.exception("could not build the digest for %s", sub.key)
-            await self._subs.finish(sub, day, "failed", f"build error: {exc}", self._clock.now())
+            await self._subs.finish(claim, "failed", f"build error: {exc}", self._clock.now())
             return False
         if sub.quiet and not digest.new_sources:
-            await self._subs.finish(sub, day, "skipped", "quiet: no new source", now)
+            await self._subs.finish(claim, "skipped", "quiet: no new source", now)
             return False
         seen = tuple(sorted({*sub.seen_sources, *(s.meta.id for s in digest.new_sources)}))
-        self.queue.put(Outgoing(sub, day, digest_reply(digest), seen))
+        self.queue.put(Outgoing(claim, digest_reply(digest), seen))
         return True
 
     async def catch_up(self) -> int:
@@ -201,14 +204,19 @@ class DigestScheduler:
                 continue
             if now - due <= self.catch_up_window:
                 queued += await self.fire(sub.platform, sub.chat_id)
-            elif delivery is None and await self._subs.claim(sub, day, now, self.stale):
+            elif delivery is None and (claim := await self._subs.claim(sub, day, now, self.stale)):
                 late = f"missed by {(now - due).total_seconds() / 3600:.1f} h (bot was down)"
                 log.warning("digest for %s on %s skipped: %s", sub.key, day, late)
-                await self._subs.finish(sub, day, "skipped", late, now)
+                await self._subs.finish(claim, "skipped", late, now)
         return queued
 
     async def sweep(self) -> None:
-        """Periodic: re-read the subscriptions (other processes may change them) and catch up."""
+        """Periodic, every half lease: first renew the leases of the digests this process
+        holds (queued, pacing, retrying), then re-read the subscriptions (other processes may
+        change them) and catch up, taking over claims whose holder stopped renewing them."""
+        lost = await self.queue.renew_held()
+        if lost:
+            log.warning("%d digest claims were taken over by another copy; not sending them", lost)
         await self.resync()
         await self.catch_up()
 
