@@ -12,7 +12,7 @@ import heapq
 import itertools
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,7 @@ from bot.app import App
 from bot.config import DigestSettings
 from bot.core.delivery import ChatTarget, DeliveryError
 from bot.core.model import Reply
-from bot.digest.scheduler import DigestScheduler
+from bot.digest.scheduler import RENEW_JOB, DigestScheduler
 from bot.digest.store import Subscription, SubscriptionStore
 from knowledge.store import Store
 
@@ -118,6 +118,39 @@ async def test_the_sweep_keeps_the_lease_of_a_send_waiting_on_flood_control(app:
     assert sender.sent == []
     assert len(waiting.to("1")) == 1
     assert (await app.subscriptions.delivery("telegram", "1", DAY)).status == "sent"
+
+
+async def test_a_running_copy_renews_its_claims_on_a_job_of_its_own(app: App):
+    clock = FakeClock(at_eight())
+    await subscribe(app, "1", "08:00", "Europe/Berlin", clock.now() - timedelta(days=1))
+    release = asyncio.Event()
+    waiting = RecordingSender(clock, hold={"1": release})
+    scheduler = scheduler_for(app.subscriptions, app.digests, waiting, clock)
+    await scheduler.start()  # catch-up claims today's digest and starts sending it
+    try:
+        async with asyncio.timeout(5):
+            await waiting.arrived.wait()
+        clock.advance(minutes=STALE_MINUTES * 0.6)
+        await scheduler.resync()  # re-syncing the chats' jobs keeps the renewal job
+        job = scheduler.job(RENEW_JOB)
+        assert job is not None
+        assert job.trigger.interval == timedelta(minutes=STALE_MINUTES / 3)
+        renewed, renew = asyncio.Event(), job.func
+
+        async def renew_and_tell() -> None:
+            await renew()
+            renewed.set()
+
+        job.modify(func=renew_and_tell, next_run_time=datetime.now(UTC))  # APScheduler runs it
+        async with asyncio.timeout(5):
+            await renewed.wait()
+        delivery = await app.subscriptions.delivery("telegram", "1", DAY)
+        assert delivery.claimed_at == clock.now().isoformat(timespec="seconds")
+    finally:
+        release.set()
+        await scheduler.drain()
+        await scheduler.aclose()
+    assert len(waiting.to("1")) == 1
 
 
 # -- the property: two senders, slow sends, lost responses, crashes ---------------------------

@@ -8,8 +8,8 @@ through here, so a 08:00 fan-out does not delay them.
 Every digest here is held under a claim with a fencing token (bot/digest/store.py). Before each
 send attempt the worker renews the claim under its token; if the claim was taken over (this
 process stalled, or its lease ran out while the digest waited), it gives up without sending.
-`renew_held()` (the scheduler's sweep, every half lease) keeps the leases of everything queued
-or in flight alive, however long pacing, flood-control waits or a slow network take.
+`renew_held()` (the scheduler's renewal job, every third of the lease) keeps the leases of
+everything queued or in flight alive, however long pacing, flood control or the network take.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ from knowledge.digest import DigestBuilder
 
 log = logging.getLogger(__name__)
 SWEEP_JOB = "digest-sweep"
+RENEW_JOB = "digest-renew"
 
 
 class DigestScheduler:
@@ -105,9 +106,13 @@ class DigestScheduler:
         scheduler.start()
         self._scheduler = scheduler
         await self.resync()
-        # every half lease: a held claim is renewed well before anyone may take it over
-        sweep = IntervalTrigger(seconds=self.stale.total_seconds() / 2, timezone=UTC)
+        lease = self.stale.total_seconds()
+        sweep = IntervalTrigger(seconds=lease / 2, timezone=UTC)
         scheduler.add_job(self.sweep, sweep, id=SWEEP_JOB, replace_existing=True)
+        # its own job, so a slow sweep (many subscriptions) never delays a renewal: a claim
+        # held here is renewed every third of the lease, long before anyone may take it over
+        renew = IntervalTrigger(seconds=lease / 3, timezone=UTC)
+        scheduler.add_job(self.renew, renew, id=RENEW_JOB, replace_existing=True)
         self._unlisten = self._subs.listen(self._changed)
         await self.catch_up()
 
@@ -125,8 +130,10 @@ class DigestScheduler:
         await self.queue.aclose()
 
     # -- jobs ------------------------------------------------------------------------------
-    def job(self, sub: Subscription) -> Job | None:
-        return self._scheduler.get_job(sub.key) if self._scheduler else None
+    def job(self, sub: Subscription | str) -> Job | None:
+        """A subscription's job, or a job by id (SWEEP_JOB, RENEW_JOB)."""
+        job_id = sub if isinstance(sub, str) else sub.key
+        return self._scheduler.get_job(job_id) if self._scheduler else None
 
     async def resync(self) -> None:
         """Make the jobs match the database: one per active subscription with a sender."""
@@ -134,7 +141,7 @@ class DigestScheduler:
             return
         wanted = {s.key: s for s in await self._subs.all() if s.platform in self._senders}
         for job in self._scheduler.get_jobs():
-            if job.id != SWEEP_JOB and job.id not in wanted:
+            if job.id not in (SWEEP_JOB, RENEW_JOB) and job.id not in wanted:
                 job.remove()
         for sub in wanted.values():
             self._schedule(sub)
@@ -211,14 +218,19 @@ class DigestScheduler:
         return queued
 
     async def sweep(self) -> None:
-        """Periodic, every half lease: first renew the leases of the digests this process
-        holds (queued, pacing, retrying), then re-read the subscriptions (other processes may
-        change them) and catch up, taking over claims whose holder stopped renewing them."""
+        """Periodic, every half lease: renew what this process holds (as `renew` does), re-read
+        the subscriptions (other processes may change them) and catch up, taking over claims
+        whose holder stopped renewing them."""
+        await self.renew()
+        await self.resync()
+        await self.catch_up()
+
+    async def renew(self) -> None:
+        """Periodic: extend the leases of the digests this process holds (queued, pacing,
+        waiting on flood control or the network), so nobody takes them over while we live."""
         lost = await self.queue.renew_held()
         if lost:
             log.warning("%d digest claims were taken over by another copy; not sending them", lost)
-        await self.resync()
-        await self.catch_up()
 
     async def settled(self) -> None:
         """Wait until job updates triggered by subscription changes have been applied."""
