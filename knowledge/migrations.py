@@ -220,6 +220,19 @@ async def m006_source_urls_and_feeds(db: aiosqlite.Connection) -> None:
     )
 
 
+async def m009_delivery_fencing(db: aiosqlite.Connection) -> None:
+    """A fencing token on each delivery claim: `generation` goes up by one on every claim and
+    takeover, and the sender's renewals and the UPDATE that records the send carry it, so a
+    sender whose claim was taken over can neither renew it nor record over the new holder.
+
+    (m007/m008 are other changes' names; the order of MIGRATIONS is what counts.)
+    """
+    await _run(
+        db,
+        "ALTER TABLE deliveries ADD COLUMN generation INTEGER NOT NULL DEFAULT 1",
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_sources_and_passages,
     m002_chat_state,
@@ -227,6 +240,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m004_subscriptions_and_deliveries,
     m005_embeddings,
     m006_source_urls_and_feeds,
+    m009_delivery_fencing,
 )
 
 

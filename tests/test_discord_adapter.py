@@ -310,3 +310,21 @@ async def test_the_message_content_intent_is_a_switch(app: App, fake: FakeDiscor
         await bot.aclose()
 
     assert [c["value"] for c in callback.json["data"]["choices"]] == ["Europe/Berlin"]
+
+
+async def test_a_digest_sent_again_after_a_lost_response_is_posted_once(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    """The digest queue retries a send whose response was lost (it cannot tell it arrived):
+    the page's nonce, with enforce_nonce, lets Discord post it once."""
+    target = ChatTarget("discord", str(FakeDiscord.CHANNEL_ID))
+    digest = Reply(body=("Briefing — Monday 6 May 2024", "Three new sources."))
+    await adapter.send(target, digest)
+    await adapter.send(target, digest)  # the retry
+    await adapter.send(target, Reply(body=("Briefing — Tuesday 7 May 2024",)))  # the next day
+
+    posts = [r for r in fake.requests if r.method == "POST" and r.path.endswith("messages")]
+    assert len(posts) == 3
+    assert posts[0].json["nonce"] == posts[1].json["nonce"] != posts[2].json["nonce"]
+    assert all(r.json["enforce_nonce"] is True for r in posts)
+    assert len(fake.messages) == 2

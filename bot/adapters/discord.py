@@ -17,6 +17,8 @@ in a log line) and the user gets a short apology.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import re
 import warnings
@@ -242,7 +244,7 @@ class DiscordAdapter:
             raise DeliveryError("the Discord adapter is not running", permanent=False)
         channel = self._client.get_partial_messageable(int(target.thread_id or target.chat_id))
         try:
-            delivered = await self._send(channel, target.chat_id, reply)
+            delivered = await self._send(channel, target.chat_id, reply, dedupe=True)
         except discord.NotFound as err:
             raise DeliveryError(f"not found: {err.text}", permanent=True) from err
         except discord.HTTPException as err:
@@ -257,12 +259,19 @@ class DiscordAdapter:
         reply: Reply,
         *,
         reference: discord.Message | None = None,
+        dedupe: bool = False,
     ) -> bool:
-        """Every page in order, the first as a reply, the buttons under the last."""
+        """Every page in order, the first as a reply, the buttons under the last.
+
+        `dedupe`: each page carries a nonce made from the channel, its position and its text,
+        which discord.py sends with `enforce_nonce`, so Discord posts a page re-sent within a
+        few minutes (a retry after a lost response) once, and answers with the first one."""
         pages = render_pages(reply)
         view = view_for(reply)
         for index, page in enumerate(pages):
             options = _options(page)
+            if dedupe:
+                options["nonce"] = _nonce(channel.id, index, page)
             if index == 0 and reference is not None:
                 options["reference"] = reference.to_reference(fail_if_not_exists=False)
                 options["mention_author"] = False
@@ -311,6 +320,13 @@ def _where(channel: object) -> tuple[str, str | None]:
         return str(channel.parent_id), str(channel.id)
     channel_id = getattr(channel, "id", None)
     return ("" if channel_id is None else str(channel_id)), None
+
+
+def _nonce(channel_id: int, index: int, page: Page) -> str:
+    """The same page to the same channel gets the same nonce: 16 hex digits (Discord allows
+    25 characters), from a hash of where it goes and what it says."""
+    text = json.dumps([channel_id, index, page.content, page.embed_dict()], sort_keys=True)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def _options(page: Page) -> dict[str, Any]:

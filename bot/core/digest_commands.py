@@ -65,8 +65,8 @@ class DigestCommands:
         wanted = Subscription(message.platform, message.chat_id, message.thread_id, hhmm, tz, quiet)
         if due_today(wanted, now) is not None:  # today's time has passed: start tomorrow
             day = local_date(wanted, now)
-            if await self._subs.claim(wanted, day, now, stale=_NEVER):
-                await self._subs.finish(wanted, day, "skipped", "subscribed after the time", now)
+            if (claim := await self._subs.claim(wanted, day, now, stale=_NEVER)) is not None:
+                await self._subs.finish(claim, "skipped", "subscribed after the time", now)
         sub = await self._subs.subscribe(wanted, now)
         quiet_note = " Quiet: only on days with a new source." if sub.quiet else ""
         return replies.hint(

@@ -2,7 +2,8 @@
 
 The database is the source of truth. Jobs are rebuilt from it at start-up, follow
 subscribe/unsubscribe at once (the store tells us), and are re-synced by a periodic sweep
-that also retries stale claims and catches up digests missed while the bot was down.
+that renews the leases of the claims this process holds, retries stale claims (a crashed
+copy's) and catches up digests missed while the bot was down.
 
 A job only *claims* today's delivery (one row per chat and local date; a second process's
 claim fails) and queues it; `DeliveryQueue` sends it, paced. So a cron trigger that fires twice
@@ -41,6 +42,7 @@ from knowledge.digest import DigestBuilder
 
 log = logging.getLogger(__name__)
 SWEEP_JOB = "digest-sweep"
+RENEW_JOB = "digest-renew"
 
 
 class DigestScheduler:
@@ -108,8 +110,13 @@ class DigestScheduler:
         scheduler.start()
         self._scheduler = scheduler
         await self.resync()
-        sweep = IntervalTrigger(minutes=self._settings.stale_claim_minutes, timezone=UTC)
+        lease = self.stale.total_seconds()
+        sweep = IntervalTrigger(seconds=lease / 2, timezone=UTC)
         scheduler.add_job(self.sweep, sweep, id=SWEEP_JOB, replace_existing=True)
+        # its own job, so a slow sweep (many subscriptions) never delays a renewal: a claim
+        # held here is renewed every third of the lease, long before anyone may take it over
+        renew = IntervalTrigger(seconds=lease / 3, timezone=UTC)
+        scheduler.add_job(self.renew, renew, id=RENEW_JOB, replace_existing=True)
         self._unlisten = self._subs.listen(self._changed)
         await self.catch_up()
 
@@ -127,8 +134,10 @@ class DigestScheduler:
         await self.queue.aclose()
 
     # -- jobs ------------------------------------------------------------------------------
-    def job(self, sub: Subscription) -> Job | None:
-        return self._scheduler.get_job(sub.key) if self._scheduler else None
+    def job(self, sub: Subscription | str) -> Job | None:
+        """A subscription's job, or a job by id (SWEEP_JOB, RENEW_JOB)."""
+        job_id = sub if isinstance(sub, str) else sub.key
+        return self._scheduler.get_job(job_id) if self._scheduler else None
 
     async def resync(self) -> None:
         """Make the jobs match the database: one per active subscription with a sender."""
@@ -136,7 +145,7 @@ class DigestScheduler:
             return
         wanted = {s.key: s for s in await self._subs.all() if self._ours(s.platform, s.chat_id)}
         for job in self._scheduler.get_jobs():
-            if job.id != SWEEP_JOB and job.id not in wanted:
+            if job.id not in (SWEEP_JOB, RENEW_JOB) and job.id not in wanted:
                 job.remove()
         for sub in wanted.values():
             self._schedule(sub)
@@ -184,20 +193,21 @@ class DigestScheduler:
             return False
         now = self._clock.now()
         day = local_date(sub, now)
-        if not await self._subs.claim(sub, day, now, self.stale):
+        claim = await self._subs.claim(sub, day, now, self.stale)
+        if claim is None:
             log.debug("digest for %s on %s already claimed", sub.key, day)
             return False
         try:
             digest = await self._builder.build(day, sub.seen_sources)
         except Exception as exc:
             log.exception("could not build the digest for %s", sub.key)
-            await self._subs.finish(sub, day, "failed", f"build error: {exc}", self._clock.now())
+            await self._subs.finish(claim, "failed", f"build error: {exc}", self._clock.now())
             return False
         if sub.quiet and not digest.new_sources:
-            await self._subs.finish(sub, day, "skipped", "quiet: no new source", now)
+            await self._subs.finish(claim, "skipped", "quiet: no new source", now)
             return False
         seen = tuple(sorted({*sub.seen_sources, *(s.meta.id for s in digest.new_sources)}))
-        self.queue.put(Outgoing(sub, day, digest_reply(digest), seen))
+        self.queue.put(Outgoing(claim, digest_reply(digest), seen))
         return True
 
     async def catch_up(self) -> int:
@@ -214,16 +224,26 @@ class DigestScheduler:
                 continue
             if now - due <= self.catch_up_window:
                 queued += await self.fire(sub.platform, sub.chat_id)
-            elif delivery is None and await self._subs.claim(sub, day, now, self.stale):
+            elif delivery is None and (claim := await self._subs.claim(sub, day, now, self.stale)):
                 late = f"missed by {(now - due).total_seconds() / 3600:.1f} h (bot was down)"
                 log.warning("digest for %s on %s skipped: %s", sub.key, day, late)
-                await self._subs.finish(sub, day, "skipped", late, now)
+                await self._subs.finish(claim, "skipped", late, now)
         return queued
 
     async def sweep(self) -> None:
-        """Periodic: re-read the subscriptions (other processes may change them) and catch up."""
+        """Periodic, every half lease: renew what this process holds (as `renew` does), re-read
+        the subscriptions (other processes may change them) and catch up, taking over claims
+        whose holder stopped renewing them."""
+        await self.renew()
         await self.resync()
         await self.catch_up()
+
+    async def renew(self) -> None:
+        """Periodic: extend the leases of the digests this process holds (queued, pacing,
+        waiting on flood control or the network), so nobody takes them over while we live."""
+        lost = await self.queue.renew_held()
+        if lost:
+            log.warning("%d digest claims were taken over by another copy; not sending them", lost)
 
     async def settled(self) -> None:
         """Wait until job updates triggered by subscription changes have been applied."""

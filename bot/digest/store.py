@@ -3,13 +3,19 @@
 The delivery row is the lock that makes a digest go out once per chat and local date: it is
 INSERTed ("claimed") in one transaction *before* sending, and completed after. A second process
 trying to claim the same (platform, chat, local date) hits the primary key and does not send.
-A claim still 'claimed' after `stale` (its sender crashed mid-send) may be claimed again.
+
+A claim is a lease: a claim not renewed for `stale` (its sender crashed) may be taken over.
+Each claim or takeover bumps the row's `generation`, returned to the claimer as its fencing
+token. Renewing and finishing both say `AND generation = ?`, so once a claim has been taken
+over its old holder can neither keep it alive nor record over the new holder: it learns it lost
+the lease (before sending, it gives up). SQLite runs writes one at a time, so a renewal and a
+takeover cannot both succeed.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -53,6 +59,19 @@ class Subscription:
 
 
 @dataclass(frozen=True, slots=True)
+class Claim:
+    """A held claim: today's delivery for `sub` on its local `day`, under fencing `token`."""
+
+    sub: Subscription
+    day: date
+    token: int
+
+    @property
+    def key(self) -> tuple[str, date, int]:
+        return (self.sub.key, self.day, self.token)
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     platform: str
     chat_id: str
@@ -62,6 +81,7 @@ class Delivery:
     finished_at: str | None
     detail: str
     attempts: int
+    generation: int = 1  # the fencing token of the latest claim
 
 
 def _iso(moment: datetime) -> str:
@@ -157,39 +177,76 @@ class SubscriptionStore:
     # -- deliveries ------------------------------------------------------------------------
     async def claim(
         self, sub: Subscription, local_date: date, now: datetime, stale: timedelta
-    ) -> bool:
-        """Claim today's delivery for the chat; False if someone else holds or finished it.
+    ) -> Claim | None:
+        """Claim today's delivery for the chat: the claim with its fencing token, or None if
+        someone else holds or finished it.
 
-        One statement: a new row, or the takeover of a claim older than `stale` (a crash)."""
+        One statement: a new row (token 1), or the takeover of a claim not renewed for `stale`
+        (a crash), which bumps the token so the old holder's renewals and records fail."""
         async with self._store.transaction() as db:
-            cursor = await db.execute(
-                "INSERT INTO deliveries (platform, chat_id, local_date, status, claimed_at)"
-                " VALUES (?, ?, ?, 'claimed', ?) ON CONFLICT (platform, chat_id, local_date)"
-                " DO UPDATE SET claimed_at = excluded.claimed_at, attempts = attempts + 1"
-                " WHERE status = 'claimed' AND claimed_at <= ?",
-                (sub.platform, sub.chat_id, local_date.isoformat(), _iso(now), _iso(now - stale)),
+            rows = list(
+                await db.execute_fetchall(
+                    "INSERT INTO deliveries (platform, chat_id, local_date, status, claimed_at)"
+                    " VALUES (?, ?, ?, 'claimed', ?) ON CONFLICT (platform, chat_id, local_date)"
+                    " DO UPDATE SET claimed_at = excluded.claimed_at, attempts = attempts + 1,"
+                    " generation = generation + 1"
+                    " WHERE status = 'claimed' AND claimed_at <= ? RETURNING generation",
+                    (
+                        sub.platform,
+                        sub.chat_id,
+                        local_date.isoformat(),
+                        _iso(now),
+                        _iso(now - stale),
+                    ),
+                )
             )
-            return cursor.rowcount > 0
+        return Claim(sub, local_date, int(rows[0][0])) if rows else None
+
+    async def renew(self, claims: Iterable[Claim], now: datetime) -> list[bool]:
+        """Extend the leases of claims still held under their tokens (claimed_at = now), in one
+        transaction; per claim, False if it was taken over or finished (its holder must not
+        send). Succeeds for an expired lease nobody took over: the token is still the latest."""
+        held = []
+        async with self._store.transaction() as db:
+            for claim in claims:
+                cursor = await db.execute(
+                    "UPDATE deliveries SET claimed_at = ? WHERE platform = ? AND chat_id = ?"
+                    " AND local_date = ? AND status = 'claimed' AND generation = ?",
+                    (
+                        _iso(now),
+                        claim.sub.platform,
+                        claim.sub.chat_id,
+                        claim.day.isoformat(),
+                        claim.token,
+                    ),
+                )
+                held.append(cursor.rowcount > 0)
+        return held
 
     async def finish(
         self,
-        sub: Subscription,
-        local_date: date,
+        claim: Claim,
         status: str,
         detail: str,
         now: datetime,
         *,
         seen_sources: tuple[str, ...] | None = None,
-    ) -> None:
-        """Complete a claim (sent | failed | skipped) and note the result on the subscription."""
-        day = local_date.isoformat()
+    ) -> bool:
+        """Complete a claim (sent | failed | skipped) and note the result on the subscription.
+
+        Fenced: only while `claim.token` is the latest claim. False (nothing written) when the
+        claim was taken over meanwhile; the new holder records the outcome."""
+        sub, day = claim.sub, claim.day.isoformat()
         result = f"{status} on {day}" + (f": {detail}" if detail else "")
         async with self._store.transaction() as db:
-            await db.execute(
+            cursor = await db.execute(
                 "UPDATE deliveries SET status = ?, finished_at = ?, detail = ?"
-                " WHERE platform = ? AND chat_id = ? AND local_date = ?",
-                (status, _iso(now), detail, sub.platform, sub.chat_id, day),
+                " WHERE platform = ? AND chat_id = ? AND local_date = ? AND status = 'claimed'"
+                " AND generation = ?",
+                (status, _iso(now), detail, sub.platform, sub.chat_id, day, claim.token),
             )
+            if cursor.rowcount == 0:
+                return False
             await db.execute(
                 "UPDATE subscriptions SET last_result = ?, updated_at = ?,"
                 " last_delivered_date = coalesce(?, last_delivered_date),"
@@ -203,11 +260,13 @@ class SubscriptionStore:
                     sub.chat_id,
                 ),
             )
+        return True
 
     async def delivery(self, platform: str, chat_id: str, local_date: date) -> Delivery | None:
         rows = await self._store.read(
             "SELECT platform, chat_id, local_date, status, claimed_at, finished_at, detail,"
-            " attempts FROM deliveries WHERE platform = ? AND chat_id = ? AND local_date = ?",
+            " attempts, generation FROM deliveries"
+            " WHERE platform = ? AND chat_id = ? AND local_date = ?",
             (platform, chat_id, local_date.isoformat()),
         )
         return Delivery(*rows[0]) if rows else None
@@ -215,7 +274,8 @@ class SubscriptionStore:
     async def deliveries(self, platform: str, chat_id: str) -> list[Delivery]:
         rows = await self._store.read(
             "SELECT platform, chat_id, local_date, status, claimed_at, finished_at, detail,"
-            " attempts FROM deliveries WHERE platform = ? AND chat_id = ? ORDER BY local_date",
+            " attempts, generation FROM deliveries"
+            " WHERE platform = ? AND chat_id = ? ORDER BY local_date",
             (platform, chat_id),
         )
         return [Delivery(*row) for row in rows]

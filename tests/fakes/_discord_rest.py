@@ -228,6 +228,8 @@ class RestApi:
             return error_response(404, "Unknown Channel", 10003)
         if channel_id in self.fake._blocked_dm_channels():
             return error_response(403, "Cannot send messages to this user", 50007)
+        if (earlier := self.fake._same_nonce(channel_id, call.body)) is not None:
+            return json_response(earlier)  # enforce_nonce: Discord returns the first, posts none
         stored = self.fake._store_message("create", channel_id, call.body)
         return json_response(stored)
 

@@ -221,6 +221,8 @@ class FakeDiscord(DiscordWorld):
         body = body or {}
         extra = {k: body[k] for k in ("embeds", "components", "message_reference") if k in body}
         extra["flags"] = body.get("flags") or 0
+        if body.get("nonce") is not None:
+            extra["nonce"] = str(body["nonce"])
         extra["attachments"] = [self._attachment(a) for a in body.get("attachments") or []]
         if "message_reference" in body:
             extra["type"] = 19
@@ -235,6 +237,17 @@ class FakeDiscord(DiscordWorld):
             self._record(kind, msg["id"], channel_id, body, interaction)
             self._echo("MESSAGE_CREATE", msg)
         return msg
+
+    def _same_nonce(self, channel_id: int, body: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The bot's message already created in the channel with this body's nonce, when the
+        body asks for `enforce_nonce` (Discord checks the past few minutes; the fake, forever)."""
+        body = body or {}
+        if body.get("nonce") is None or not body.get("enforce_nonce"):
+            return None
+        for msg in self._stored.values():
+            if msg["channel_id"] == str(channel_id) and msg.get("nonce") == str(body["nonce"]):
+                return msg
+        return None
 
     def _edit_message(
         self, kind: str, message_id: int, body: dict[str, Any] | None
