@@ -220,6 +220,20 @@ async def m006_source_urls_and_feeds(db: aiosqlite.Connection) -> None:
     )
 
 
+async def m008_health_row(db: aiosqlite.Connection) -> None:
+    """One row that the health check (and every open) rewrites: a write that fails when the
+    file is read-only, the disk full or the database locked (see knowledge/store_health.py)."""
+    await _run(
+        db,
+        """
+        CREATE TABLE health (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            checked_at TEXT NOT NULL
+        )""",
+        "INSERT INTO health (id, checked_at) VALUES (1, '')",
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_sources_and_passages,
     m002_chat_state,
@@ -227,6 +241,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m004_subscriptions_and_deliveries,
     m005_embeddings,
     m006_source_urls_and_feeds,
+    m008_health_row,
 )
 
 

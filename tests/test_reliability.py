@@ -6,9 +6,27 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sqlite3
+import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
+import pytest
+from aiohttp import ClientSession
+
+from bot.app import App, open_app
+from bot.config import HttpSettings, load_settings
+from bot.observability.http import open_http
+from knowledge.store import Store
+from knowledge.store_errors import StoreOpenError
+
+LOCAL = HttpSettings(enabled=True, host="127.0.0.1", port=0)
 TIMEOUT = 60.0  # a cold start indexes the bundled sources; generous for a shared machine
 
 
@@ -46,3 +64,152 @@ async def test_ask_json_stdin_answers_every_line_and_flags_bad_bytes(tmp_path: P
     assert "\ufffd" not in out
     assert "Traceback" not in err
     assert code == 1
+
+
+# -- unusable database files (item 16) ----------------------------------------------------
+
+
+async def briefbot_db(path: Path) -> Path:
+    """A real briefbot database with the bundled sources."""
+    async with open_app(load_settings(None), db_path=path):
+        pass
+    return path
+
+
+def corrupt_pages(path: Path) -> None:
+    """Garbage over every other page after the first few: SQLite's header stays valid."""
+    data = bytearray(path.read_bytes())
+    for offset in range(4096 * 3, len(data), 4096 * 2):
+        data[offset : offset + 2000] = b"\x5a" * 2000
+    path.write_bytes(bytes(data))
+
+
+def foreign_db(path: Path) -> Path:
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+        db.commit()
+    return path
+
+
+@pytest.fixture
+def read_only_db(tmp_path: Path) -> Iterator[Path]:
+    """A briefbot database this process cannot write: chmod for a user, `chattr +i` for root
+    (root writes through file modes); skipped where neither works."""
+    path = tmp_path / "ro.sqlite3"
+    asyncio.run(briefbot_db(path))
+    for extra in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        extra.unlink(missing_ok=True)
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        yield path
+        path.chmod(0o644)
+        return
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode:
+        pytest.skip("running as root without chattr: cannot make a file read-only")
+    try:
+        yield path
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], capture_output=True, check=False)
+
+
+def bad_file(kind: str, path: Path) -> Path:
+    if kind == "random-bytes":
+        path.write_bytes(os.urandom(5000))
+    elif kind == "text-file":
+        path.write_text("hello\n")
+    elif kind == "other-program":
+        foreign_db(path)
+    elif kind == "a-folder":
+        path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("random-bytes", "it is not a SQLite database"),
+        ("text-file", "it is not a SQLite database"),
+        ("other-program", "it is not a briefbot database"),
+        ("corrupt", "it is corrupt"),
+        ("a-folder", "it cannot be opened"),
+    ],
+)
+async def test_an_unusable_db_file_is_one_line_and_exit_2(
+    tmp_path: Path, kind: str, reason: str
+) -> None:
+    path = bad_file(kind, tmp_path / "bad.sqlite3")
+    if kind == "corrupt":
+        corrupt_pages(await briefbot_db(path))
+    code, out, err = await run_cli("--db", str(path), "sources")
+    assert code == 2
+    assert err.startswith(f"cannot open the database {path}: {reason}")
+    assert len(err.strip().splitlines()) == 1, err  # no traceback, no thread's dying words
+    assert out == ""
+
+
+async def test_a_read_only_db_file_is_one_line_and_exit_2(read_only_db: Path) -> None:
+    code, _, err = await run_cli("--db", str(read_only_db), "sources")
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"cannot open the database {read_only_db}: it is read-only"
+        " (the file or its folder cannot be written)"
+    ]
+
+
+async def test_a_failed_open_leaves_no_thread_behind(tmp_path: Path) -> None:
+    """An aiosqlite connection is a non-daemon thread: one left open kept the CLI alive
+    forever after printing its error."""
+    junk = bad_file("random-bytes", tmp_path / "junk.sqlite3")
+    foreign = foreign_db(tmp_path / "foreign.sqlite3")
+    before = set(threading.enumerate())
+    for path in (junk, foreign, tmp_path):
+        with pytest.raises(StoreOpenError, match=f"cannot open the database {path}: "):
+            await Store.open(path)
+    left = [
+        t
+        for t in threading.enumerate()
+        if t not in before and "_connection_worker_thread" in t.name  # aiosqlite's
+    ]
+    for thread in left:  # a stopping thread gets a moment to finish
+        await asyncio.to_thread(thread.join, 2.0)
+    assert not [t for t in left if t.is_alive()]
+
+
+# -- /healthz checks the index and a write (item 15) ---------------------------------------
+
+
+async def healthz(app: App) -> tuple[int, dict[str, Any]]:
+    async with open_http(LOCAL, app.health, app.metrics) as server:
+        assert server is not None
+        async with ClientSession() as http, http.get(server.url + "/healthz") as response:
+            return response.status, await response.json()
+
+
+async def test_healthz_fails_when_the_search_index_is_corrupt(app: App) -> None:
+    assert (await healthz(app))[0] == 200
+    async with aiosqlite.connect(app.store.path) as db:  # garbage over the index's leaves
+        await db.execute("UPDATE passages_fts_data SET block = randomblob(length(block))")
+        await db.commit()
+    status, body = await healthz(app)
+    assert status == 503
+    assert body["checks"]["database"] == "error: IndexUnreadable"
+
+
+async def test_healthz_fails_when_the_search_index_lost_its_rows(app: App) -> None:
+    async with aiosqlite.connect(app.store.path) as db:
+        await db.execute("INSERT INTO passages_fts (passages_fts) VALUES ('delete-all')")
+        await db.commit()
+    status, body = await healthz(app)
+    assert status == 503
+    assert body["checks"]["database"] == "error: IndexUnreadable"
+
+
+async def test_healthz_fails_while_another_connection_holds_the_write_lock(app: App) -> None:
+    async with aiosqlite.connect(app.store.path, isolation_level=None) as other:
+        await other.execute("BEGIN IMMEDIATE")
+        await other.execute("UPDATE health SET checked_at = 'held'")
+        status, body = await healthz(app)
+        await other.execute("ROLLBACK")
+    assert status == 503
+    assert body["checks"]["database"] == "error: DatabaseNotWritable"
+    assert (await healthz(app))[0] == 200  # the lock gone, healthy again
