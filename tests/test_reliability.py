@@ -19,9 +19,11 @@ from typing import Any
 import aiosqlite
 import pytest
 from aiohttp import ClientSession
+from helpers import console
 
 from bot.app import App, open_app
 from bot.config import HttpSettings, load_settings
+from bot.core.model import ReplyKind
 from bot.observability.http import open_http
 from knowledge.store import Store
 from knowledge.store_errors import StoreOpenError
@@ -213,3 +215,36 @@ async def test_healthz_fails_while_another_connection_holds_the_write_lock(app: 
     assert status == 503
     assert body["checks"]["database"] == "error: DatabaseNotWritable"
     assert (await healthz(app))[0] == 200  # the lock gone, healthy again
+
+
+# -- a question log that cannot be written (item 18) ---------------------------------------
+
+
+async def refuse_writes(app: App, table: str, event: str = "INSERT") -> None:
+    """Make every write of `table` fail inside SQLite, as a full disk does (SQLITE_FULL's
+    message), from another connection: the bot's own code is not touched."""
+    async with aiosqlite.connect(app.store.path) as db:
+        await db.execute(
+            f"CREATE TRIGGER refuse_{table} BEFORE {event} ON {table}"
+            " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+        await db.commit()
+
+
+async def test_the_answer_still_arrives_when_the_question_log_cannot_be_written(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    await refuse_writes(app, "questions")
+    reply = await app.core.handle(console("what does Kim want?"))
+    assert reply.kind is ReplyKind.ANSWER
+    assert reply.bullets
+    assert not [b for b in reply.buttons if b.action.startswith("vote:")]  # nothing to vote on
+    assert "question not logged" in caplog.text
+
+
+async def test_more_still_answers_when_its_position_cannot_be_saved(app: App) -> None:
+    assert (await app.core.handle(console("what does Kim want?"))).kind is ReplyKind.ANSWER
+    await refuse_writes(app, "chat_state", "UPDATE")
+    reply = await app.core.handle(console("/more"))
+    assert reply.kind is ReplyKind.ANSWER
+    assert reply.bullets
