@@ -25,6 +25,7 @@ from bot.app import App, open_app
 from bot.config import HttpSettings, load_settings
 from bot.core.model import ReplyKind
 from bot.observability.http import open_http
+from knowledge.ingest import IngestReport
 from knowledge.store import Store
 from knowledge.store_errors import StoreOpenError
 
@@ -248,3 +249,54 @@ async def test_more_still_answers_when_its_position_cannot_be_saved(app: App) ->
     reply = await app.core.handle(console("/more"))
     assert reply.kind is ReplyKind.ANSWER
     assert reply.bullets
+
+
+# -- a source is its file, not its file name (item 17) ------------------------------------
+
+
+def note(path: Path, words: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"Field notes\n\n{words} " * 12)
+    return path
+
+
+def by_id(reports: list[IngestReport]) -> dict[str, str]:
+    return {r.source_id: r.status for r in reports}
+
+
+async def test_two_files_of_the_same_name_are_two_sources(app: App, tmp_path: Path) -> None:
+    first = note(tmp_path / "a" / "notes.txt", "The delegation toured a tractor factory.")
+    second = note(tmp_path / "b" / "notes.txt", "The envoy inspected a shipyard at dawn.")
+    assert by_id(await app.library.ingest([first])) == {"notes": "added"}
+    assert by_id(await app.library.ingest([second])) == {"notes-2": "added"}  # was "updated"
+
+    note(first, "The delegation toured a rocket factory instead.")
+    assert by_id(await app.library.ingest([first])) == {"notes": "updated"}
+    same = tmp_path / "b" / ".." / "b" / "notes.txt"  # the same file, spelled differently
+    assert by_id(await app.library.ingest([same])) == {"notes-2": "unchanged"}
+
+    ids = {s.meta.id for s in await app.library.sources()}
+    assert {"notes", "notes-2"} <= ids
+    found = await app.library.search("envoy inspected shipyard")
+    assert found.hits[0].source.id == "notes-2"
+
+
+async def test_same_names_in_one_folder_ingest_are_kept_apart(app: App, tmp_path: Path) -> None:
+    for n, place in enumerate(("factory", "shipyard", "farm")):
+        note(tmp_path / f"d{n}" / "notes.md", f"They visited a {place} number {n}.")
+    reports = await app.library.ingest([tmp_path])
+    assert sorted(by_id(reports)) == ["notes", "notes-2", "notes-3"]
+    assert set(by_id(reports).values()) == {"added"}
+    again = await app.library.ingest([tmp_path])
+    assert set(by_id(again).values()) == {"unchanged"}
+
+
+async def test_a_source_indexed_before_identity_keys_keeps_its_id(app: App, tmp_path: Path) -> None:
+    first = note(tmp_path / "a" / "notes.txt", "The delegation toured a tractor factory.")
+    await app.library.ingest([first])
+    async with app.store.transaction() as db:  # as an index built by an older release
+        await db.execute("DELETE FROM source_urls")
+    note(first, "The delegation toured a rocket factory instead.")
+    assert by_id(await app.library.ingest([first])) == {"notes": "updated"}
+    other = note(tmp_path / "c" / "notes.txt", "A third text about fishing boats.")
+    assert by_id(await app.library.ingest([other])) == {"notes-2": "added"}
