@@ -18,7 +18,7 @@ from typing import Any
 
 import aiosqlite
 import pytest
-from aiohttp import ClientSession
+from aiohttp import ClientSession, web
 from helpers import console
 
 from bot.app import App, open_app
@@ -300,3 +300,30 @@ async def test_a_source_indexed_before_identity_keys_keeps_its_id(app: App, tmp_
     assert by_id(await app.library.ingest([first])) == {"notes": "updated"}
     other = note(tmp_path / "c" / "notes.txt", "A third text about fishing boats.")
     assert by_id(await app.library.ingest([other])) == {"notes-2": "added"}
+
+
+async def test_two_urls_of_the_same_name_are_two_sources(app: App) -> None:
+    texts = {
+        "/a/page.txt": "Field notes\n\n" + "The delegation toured a tractor factory. " * 12,
+        "/b/page.txt": "Field notes\n\n" + "The envoy inspected a shipyard at dawn. " * 12,
+    }
+
+    async def serve(request: web.Request) -> web.Response:
+        return web.Response(text=texts[request.path])
+
+    site = web.Application()
+    for route in texts:
+        site.router.add_get(route, serve)
+    runner = web.AppRunner(site)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        first = await app.library.ingest_url(base + "/a/page.txt")
+        second = await app.library.ingest_url(base + "/b/page.txt")
+        again = await app.library.ingest_url(base + "/a/page.txt")
+    finally:
+        await runner.cleanup()
+    assert by_id(first) == {"page": "added"}
+    assert by_id(second) == {"page-2": "added"}  # was "updated", replacing the first page
+    assert by_id(again) == {"page": "unchanged"}
