@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -327,3 +328,17 @@ async def test_two_urls_of_the_same_name_are_two_sources(app: App) -> None:
     assert by_id(first) == {"page": "added"}
     assert by_id(second) == {"page-2": "added"}  # was "updated", replacing the first page
     assert by_id(again) == {"page": "unchanged"}
+
+
+def test_an_unusable_db_file_is_refused_within_a_second(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The refusal itself, without the interpreter's start-up: well inside the second."""
+    from bot.cli import main
+
+    for kind in ("random-bytes", "other-program", "a-folder"):
+        path = bad_file(kind, tmp_path / f"{kind}.sqlite3")
+        started = time.monotonic()
+        assert main(["--db", str(path), "sources"]) == 2
+        assert time.monotonic() - started < 1.0
+        assert capsys.readouterr().err.startswith(f"cannot open the database {path}: ")
