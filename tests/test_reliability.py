@@ -191,8 +191,8 @@ async def healthz(app: App) -> tuple[int, dict[str, Any]]:
 
 async def test_healthz_fails_when_the_search_index_is_corrupt(app: App) -> None:
     assert (await healthz(app))[0] == 200
-    async with aiosqlite.connect(app.store.path) as db:  # garbage over the index's leaves
-        await db.execute("UPDATE passages_fts_data SET block = randomblob(length(block))")
+    async with aiosqlite.connect(app.store.path) as db:  # the index's pages, zeroed
+        await db.execute("UPDATE passages_fts_data SET block = zeroblob(length(block))")
         await db.commit()
     status, body = await healthz(app)
     assert status == 503
