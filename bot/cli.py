@@ -95,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{exc}\n")
         return EXIT_USAGE
     except sqlite3.DatabaseError as exc:  # a bad page met later, the disk full, …
+        if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+            raise  # a bug, not the file: keep its traceback
         sys.stderr.write(f"{open_error(args.db or settings.store.path, exc)}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
