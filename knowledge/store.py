@@ -121,7 +121,7 @@ class Store:
         rows = await self._reader.execute_fetchall("SELECT count(*) FROM sources")
         if self._checker is None:
             return next(iter(rows))[0] >= 0
-        return await check_database(self._checker)
+        return await check_database(self._checker, self.path)
 
     async def __aenter__(self) -> Store:
         return self

@@ -7,6 +7,7 @@ it behind them) with a short busy timeout, and:
 
 - finds one passage, chosen at random, through the index by a word of its own text (a
   corrupt or emptied index fails; over many checks the whole index is swept), and
+- checks that the disk holding the database has at least HEALTH_MIN_FREE_BYTES free, and
 - rewrites the one row of the `health` table (migration m008), which fails within
   HEALTH_BUSY_MS when the database is locked, and at once when it is read-only or full.
 
@@ -16,17 +17,26 @@ Failures raise the exception classes below, whose names are what /healthz shows.
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 import aiosqlite
 
 HEALTH_BUSY_MS = 1000  # a write lock held longer than this is "locked" for /healthz
+# A full disk does not always fail a one-row write (SQLite reuses its write-ahead log's space),
+# while the next question's log entry or ingest does: so the free space is checked too.
+HEALTH_MIN_FREE_BYTES = 4 * 1024 * 1024
 _WORD = re.compile(r"[^\W_]{3,}")
 
 
 class IndexUnreadable(Exception):
     """The full-text index cannot be read, or does not find a passage it should."""
+
+
+class DiskAlmostFull(Exception):
+    """Less than HEALTH_MIN_FREE_BYTES left beside the database."""
 
 
 class DatabaseNotWritable(Exception):
@@ -67,9 +77,19 @@ async def check_index(db: aiosqlite.Connection) -> None:
         raise IndexUnreadable(f"passage {passage_id} is missing from the index")
 
 
-async def check_database(db: aiosqlite.Connection) -> bool:
-    """Both checks on the health connection; True, or raise the failing one's exception."""
+def check_free_space(path: Path, minimum: int = HEALTH_MIN_FREE_BYTES) -> None:
+    """Raise DiskAlmostFull when the database's file system has less than `minimum` free."""
+    if str(path) == ":memory:":
+        return
+    free = shutil.disk_usage(path.resolve().parent).free
+    if free < minimum:
+        raise DiskAlmostFull(f"{free} bytes free")
+
+
+async def check_database(db: aiosqlite.Connection, path: Path) -> bool:
+    """All three checks (index, free space, a write); True, or raise the failing one's."""
     await check_index(db)
+    check_free_space(path)
     try:
         await touch_health_row(db)
     except sqlite3.Error as exc:

@@ -29,6 +29,7 @@ from bot.observability.http import open_http
 from knowledge.ingest import IngestReport
 from knowledge.store import Store
 from knowledge.store_errors import StoreOpenError
+from knowledge.store_health import DiskAlmostFull, check_free_space
 
 LOCAL = HttpSettings(enabled=True, host="127.0.0.1", port=0)
 TIMEOUT = 60.0  # a cold start indexes the bundled sources; generous for a shared machine
@@ -342,3 +343,12 @@ def test_an_unusable_db_file_is_refused_within_a_second(
         assert main(["--db", str(path), "sources"]) == 2
         assert time.monotonic() - started < 1.0
         assert capsys.readouterr().err.startswith(f"cannot open the database {path}: ")
+
+
+async def test_a_nearly_full_disk_is_reported(app: App, tmp_path: Path) -> None:
+    """A full disk can still take the one-row health write (SQLite reuses its log's space)
+    while the next question's log entry fails: the free space itself is checked. No test
+    can fill the machine's disk, so the limit is raised past any disk's size instead."""
+    check_free_space(app.store.path)  # this machine has room
+    with pytest.raises(DiskAlmostFull):
+        check_free_space(app.store.path, minimum=2**62)
