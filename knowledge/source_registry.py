@@ -53,6 +53,7 @@ class SourceRegistry:
         return results
 
     async def _save_in(self, db: aiosqlite.Connection, doc: Document, keys: Sequence[str]) -> Saved:
+        note = ""
         if keys:
             marks = ",".join("?" * len(keys))
             async with db.execute(
@@ -66,6 +67,8 @@ class SourceRegistry:
                 free = await self._free_id(db, doc)
                 if free is None:
                     return Saved("failed", doc.meta.id, f"too many sources named {doc.meta.id}")
+                if free != doc.meta.id:
+                    note = f"{doc.meta.id} is another source's id"
                 doc = replace(doc, meta=replace(doc.meta, id=free))
         async with db.execute(
             "SELECT id FROM sources WHERE content_hash = ? AND id != ? LIMIT 1",
@@ -79,7 +82,7 @@ class SourceRegistry:
             "INSERT OR IGNORE INTO source_urls (url, source_id) VALUES (?, ?)",
             [(key, doc.meta.id) for key in keys],
         )
-        return Saved(status, doc.meta.id)
+        return Saved(status, doc.meta.id, note if status == "added" else "")
 
     async def _free_id(self, db: aiosqlite.Connection, doc: Document) -> str | None:
         """The id for a source seen for the first time: its own unless another source holds

@@ -270,7 +270,9 @@ async def test_two_files_of_the_same_name_are_two_sources(app: App, tmp_path: Pa
     first = note(tmp_path / "a" / "notes.txt", "The delegation toured a tractor factory.")
     second = note(tmp_path / "b" / "notes.txt", "The envoy inspected a shipyard at dawn.")
     assert by_id(await app.library.ingest([first])) == {"notes": "added"}
-    assert by_id(await app.library.ingest([second])) == {"notes-2": "added"}  # was "updated"
+    [added] = await app.library.ingest([second])
+    assert (added.source_id, added.status) == ("notes-2", "added")  # was "updated"
+    assert added.detail == "notes is another source's id"
 
     note(first, "The delegation toured a rocket factory instead.")
     assert by_id(await app.library.ingest([first])) == {"notes": "updated"}
