@@ -76,29 +76,23 @@ class Store:
         with every connection it opened closed again: an open aiosqlite connection is a
         non-daemon thread, and one left behind kept the process alive after the error."""
         path = Path(path)
+        opened: list[aiosqlite.Connection] = []
         try:
             if str(path) != ":memory:":
                 path.parent.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(_probe, path)
             writer = await _connect(path)
-        except (sqlite3.Error, OSError) as exc:
-            raise open_error(path, exc) from exc
-        try:
+            opened.append(writer)
             await _check_is_ours(writer, path)
             await writer.execute("PRAGMA journal_mode=WAL")
             await apply_migrations(writer, utc_now())
             await touch_health_row(writer)  # a read-only file fails here, not at the 1st answer
             reader = await _connect(path)
-        except BaseException as exc:
-            await writer.close()
-            if isinstance(exc, sqlite3.Error | OSError):
-                raise open_error(path, exc) from exc
-            raise
-        try:
+            opened.append(reader)
             checker = await _connect(path, busy_ms=HEALTH_BUSY_MS)
         except BaseException as exc:
-            await reader.close()
-            await writer.close()
+            for db in reversed(opened):
+                await db.close()
             if isinstance(exc, sqlite3.Error | OSError):
                 raise open_error(path, exc) from exc
             raise
@@ -116,8 +110,8 @@ class Store:
         await self._writer.close()
 
     async def ping(self) -> bool:
-        """The health check: a passage found through the full-text index and a write of the
-        health row, on a connection of its own (see knowledge/store_health.py)."""
+        """The health check: the reader answers, a passage is found through the full-text
+        index, the disk has room and the health row takes a write (knowledge/store_health.py)."""
         rows = await self._reader.execute_fetchall("SELECT count(*) FROM sources")
         if self._checker is None:
             return next(iter(rows))[0] >= 0
