@@ -5,6 +5,7 @@ that notice a corrupt index or a locked database, and two files of the same name
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import sqlite3
@@ -354,3 +355,17 @@ async def test_a_nearly_full_disk_is_reported(app: App, tmp_path: Path) -> None:
     check_free_space(app.store.path)  # this machine has room
     with pytest.raises(DiskAlmostFull):
         check_free_space(app.store.path, minimum=2**62)
+
+
+def test_ask_text_stdin_skips_an_unreadable_line_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import main
+
+    stdin = io.TextIOWrapper(io.BytesIO(b"\xff\xfe broken\nwhat does Kim want?\n"))
+    monkeypatch.setattr("sys.stdin", stdin)
+    assert main(["--db", str(tmp_path / "t.sqlite3"), "ask", "-"]) == 1
+    captured = capsys.readouterr()
+    assert "skipped: line 1 is not valid UTF-8 text" in captured.err
+    assert "broken" not in captured.out
+    assert "• “" in captured.out  # the next line is still answered
