@@ -1,12 +1,13 @@
 """`briefbot`: ask, chat, ingest, sources and eval from a terminal, on the embedded store.
 
 Library code raises; only this module prints errors and chooses exit codes (2 = bad config or
-usage, 1 = the job failed).
+usage or an unusable database file, 1 = the job failed).
 """
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.observability.logging import configure_logging, secrets_of
 from bot.run_lock import LockError, run_lock
 from bot.runner import PLATFORMS
+from knowledge.store_errors import StoreOpenError, open_error
 
 EXIT_USAGE = 2
 
@@ -89,6 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return event_loop.run(_run(args, settings))
     except ConfigError as exc:  # a setting that only fails when used (search.engine)
         sys.stderr.write(f"config error: {exc}\n")
+        return EXIT_USAGE
+    except StoreOpenError as exc:  # read-only, corrupt, not a briefbot database, …
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_USAGE
+    except sqlite3.DatabaseError as exc:  # a bad page met later, the disk full, …
+        if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+            raise  # a bug, not the file: keep its traceback
+        sys.stderr.write(f"{open_error(args.db or settings.store.path, exc)}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

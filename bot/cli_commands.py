@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -67,10 +67,24 @@ def answer_json(question: str, answer: Answer | None, reply_dict: dict[str, Any]
 
 
 async def cmd_ask(app: App, args: argparse.Namespace) -> int:
-    questions = sys.stdin if args.question == "-" else [args.question]
-    for line in questions:
-        question = line.rstrip("\n")
-        if args.question == "-" and not question.strip():
+    """One question, or (`-`) one question a line from stdin. With `--json -` every input line
+    gets exactly one output line, in order, so a script can zip them: a blank line gets the
+    "empty question" reply and a line that is not UTF-8 gets `{"line": N, "error": ...}`
+    (exit 1 at the end; the other lines are still answered)."""
+    lines = stdin_lines() if args.question == "-" else iter([args.question])
+    unreadable = False
+    for number, line in enumerate(lines, 1):
+        if line is None:
+            unreadable = True
+            problem = f"line {number} is not valid UTF-8 text"
+            if args.json:
+                sys.stdout.write(json.dumps({"line": number, "error": problem}) + "\n")
+                sys.stdout.flush()
+            else:
+                err.print(f"skipped: {problem}", markup=False)
+            continue
+        question = line.rstrip("\r\n")
+        if args.question == "-" and not args.json and not question.strip():
             continue
         reply, answer = await app.core.ask(CLI_CHAT, question)
         if args.json:
@@ -82,7 +96,21 @@ async def cmd_ask(app: App, args: argparse.Namespace) -> int:
                 out.print("\n".join(["", *explain_lines(answer)]), markup=False)
             if args.question == "-":
                 out.print()
-    return 0
+    return 1 if unreadable else 0
+
+
+def stdin_lines() -> Iterator[str | None]:
+    """stdin's lines decoded as UTF-8, None for a line that is not: read as bytes, so one bad
+    line neither stops the run (a text stream raises mid-iteration) nor is echoed back."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # already text (a StringIO in tests)
+        yield from sys.stdin
+        return
+    for raw in stream:
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield None
 
 
 async def cmd_chat(app: App, args: argparse.Namespace) -> int:

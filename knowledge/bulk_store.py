@@ -4,7 +4,8 @@ Bulk ingest spends most of its write time in per-statement round trips to the da
 so a batch is decided with three lookups (ids, content hashes, URLs) and written with one
 `executemany` per table and one `INSERT … SELECT` into FTS5. The outcome is the same as saving
 the documents one by one; a batch this cannot decide alone (repeats within the batch, known
-URLs to re-map) returns None and the caller saves it one by one instead.
+URLs to re-map, a new source whose id is taken) returns None and the caller saves it one by
+one instead.
 """
 
 from __future__ import annotations
@@ -39,9 +40,14 @@ async def save_batch(
     keys = [key for _, doc_keys in items for key in doc_keys]
     if len(set(ids)) < len(ids) or len(set(hashes)) < len(hashes) or len(set(keys)) < len(keys):
         return None
-    if keys and await _rows(db, "SELECT url FROM source_urls WHERE url IN ({})", keys):
-        return None
+    owner = dict(await _rows(db, "SELECT url, source_id FROM source_urls WHERE url IN ({})", keys))
     existing = dict(await _rows(db, "SELECT id, content_hash FROM sources WHERE id IN ({})", ids))
+    for doc, doc_keys in items:
+        owners = {owner[key] for key in doc_keys if key in owner}
+        if owners - {doc.meta.id}:
+            return None  # a known URL or file under another id: re-mapped one by one
+        if doc_keys and not owners and doc.meta.id in existing:
+            return None  # a new file or URL whose id is taken: a suffixed id, one by one
     holders: dict[str, set[str]] = {}
     for content_hash, source_id in await _rows(
         db, "SELECT content_hash, id FROM sources WHERE content_hash IN ({})", hashes

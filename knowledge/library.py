@@ -22,13 +22,10 @@ from knowledge.models import Source
 from knowledge.query import QueryParser
 from knowledge.readers.fetch import Fetcher
 from knowledge.search import SearchEngine, Searcher, SearchResult
+from knowledge.source_identity import bundled_sources_dir
 from knowledge.store import Store
 
 log = logging.getLogger(__name__)
-
-
-def bundled_sources_dir() -> Path:
-    return Path(str(resources.files("knowledge") / "sources"))
 
 
 class Library:

@@ -220,13 +220,24 @@ async def m006_source_urls_and_feeds(db: aiosqlite.Connection) -> None:
     )
 
 
+async def m008_health_row(db: aiosqlite.Connection) -> None:
+    """One row that the health check (and every open) rewrites: a write that fails when the
+    file is read-only, the disk full or the database locked (see knowledge/store_health.py)."""
+    await _run(
+        db,
+        """
+        CREATE TABLE health (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            checked_at TEXT NOT NULL
+        )""",
+        "INSERT INTO health (id, checked_at) VALUES (1, '')",
+    )
+
+
 async def m009_delivery_fencing(db: aiosqlite.Connection) -> None:
     """A fencing token on each delivery claim: `generation` goes up by one on every claim and
     takeover, and the sender's renewals and the UPDATE that records the send carry it, so a
-    sender whose claim was taken over can neither renew it nor record over the new holder.
-
-    (m007/m008 are other changes' names; the order of MIGRATIONS is what counts.)
-    """
+    sender whose claim was taken over can neither renew it nor record over the new holder."""
     await _run(
         db,
         "ALTER TABLE deliveries ADD COLUMN generation INTEGER NOT NULL DEFAULT 1",
@@ -240,6 +251,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m004_subscriptions_and_deliveries,
     m005_embeddings,
     m006_source_urls_and_feeds,
+    m008_health_row,
     m009_delivery_fencing,
 )
 

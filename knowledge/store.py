@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import asdict
@@ -20,6 +21,8 @@ import aiosqlite
 
 from knowledge.migrations import apply_migrations
 from knowledge.models import Document, Passage, Source, SourceMeta, Speaker
+from knowledge.store_errors import StoreOpenError, open_error
+from knowledge.store_health import HEALTH_BUSY_MS, check_database, touch_health_row
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -53,27 +56,47 @@ def passage_keywords(meta: SourceMeta, speaker: str | None, text: str) -> str:
 class Store:
     """Open with `await Store.open(path)` (or `async with`), close with `aclose()`."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+    def __init__(
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        checker: aiosqlite.Connection | None = None,
+    ):
         self.path = path
         self._writer = writer
         self._reader = reader
+        self._checker = checker  # the health check's own connection (knowledge/store_health.py)
         self._write_lock = asyncio.Lock()
         self.generation = 0  # bumped when indexed content changes; search caches key on it
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
+        """Raises StoreOpenError (one line: read-only, corrupt, not a briefbot database, …)
+        with every connection it opened closed again: an open aiosqlite connection is a
+        non-daemon thread, and one left behind kept the process alive after the error."""
         path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await _connect(path)
+        opened: list[aiosqlite.Connection] = []
         try:
+            if str(path) != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(_probe, path)
+            writer = await _connect(path)
+            opened.append(writer)
+            await _check_is_ours(writer, path)
             await writer.execute("PRAGMA journal_mode=WAL")
             await apply_migrations(writer, utc_now())
+            await touch_health_row(writer)  # a read-only file fails here, not at the 1st answer
             reader = await _connect(path)
-        except BaseException:
-            await writer.close()
+            opened.append(reader)
+            checker = await _connect(path, busy_ms=HEALTH_BUSY_MS)
+        except BaseException as exc:
+            for db in reversed(opened):
+                await db.close()
+            if isinstance(exc, sqlite3.Error | OSError):
+                raise open_error(path, exc) from exc
             raise
-        return cls(path, writer, reader)
+        return cls(path, writer, reader, checker)
 
     @property
     def reader(self) -> aiosqlite.Connection:
@@ -81,13 +104,18 @@ class Store:
         return self._reader
 
     async def aclose(self) -> None:
+        if self._checker is not None:
+            await self._checker.close()
         await self._reader.close()
         await self._writer.close()
 
     async def ping(self) -> bool:
-        """A real query on the reader connection: the health check's "database reachable"."""
+        """The health check: the reader answers, a passage is found through the full-text
+        index, the disk has room and the health row takes a write (knowledge/store_health.py)."""
         rows = await self._reader.execute_fetchall("SELECT count(*) FROM sources")
-        return next(iter(rows))[0] >= 0
+        if self._checker is None:
+            return next(iter(rows))[0] >= 0
+        return await check_database(self._checker, self.path)
 
     async def __aenter__(self) -> Store:
         return self
@@ -250,9 +278,40 @@ class Store:
         return (row[0], int(row[1])) if row else None
 
 
-async def _connect(path: Path) -> aiosqlite.Connection:
+def _probe(path: Path) -> None:
+    """Open and read the file with plain sqlite3 first: a folder, a missing permission or a
+    file that is not a database fails here, cleanly. (When `aiosqlite.connect` itself fails,
+    its worker thread is stopped without being awaited, and it may outlive the event loop:
+    a traceback from that thread at exit, or a process that never ends.)"""
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    finally:
+        connection.close()
+
+
+async def _connect(path: Path, busy_ms: int = BUSY_TIMEOUT_MS) -> aiosqlite.Connection:
+    """A configured connection, or an exception with nothing left open."""
     db = await aiosqlite.connect(path, isolation_level=None)
-    await db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    await db.execute("PRAGMA foreign_keys=ON")
-    await db.execute("PRAGMA synchronous=NORMAL")
+    try:
+        await db.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA synchronous=NORMAL")
+    except BaseException:
+        await db.close()
+        raise
     return db
+
+
+async def _check_is_ours(db: aiosqlite.Connection, path: Path) -> None:
+    """Refuse a SQLite file of another program (tables, but not our `migrations` table):
+    migrating it would write our tables into somebody else's database."""
+    rows = await db.execute_fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    )
+    names = {row[0] for row in rows}
+    if names and "migrations" not in names:
+        raise StoreOpenError(
+            f"cannot open the database {path}: it is not a briefbot database"
+            " (it has other tables); give --db a new file name"
+        )

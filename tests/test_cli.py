@@ -45,7 +45,8 @@ def test_ask_json_stdin_writes_one_object_per_line(db, capsys, monkeypatch):
     assert main(["ask", *db, "--json", "-"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     replies = [json.loads(line) for line in lines]
-    assert [r["abstained"] for r in replies] == [False, True]
+    assert [r["abstained"] for r in replies] == [False, True, True]  # one line per input line
+    assert replies[1]["question"] == ""
 
 
 def test_ingest_then_sources_lists_the_new_file(db, tmp_path, capsys):

@@ -198,16 +198,20 @@ class Core:
         if self._metrics is not None:
             self._metrics.question(message.platform, elapsed, abstained=answer.abstained)
         reply = replies.answer_reply(answer, question=_title(question))
-        question_id = await self._chats.record_answer(  # /more state and log, one transaction
-            message.platform,
-            message.chat_id,
-            message.user_id,
-            question,
-            answer.next_offset,
-            abstained=answer.abstained,
-            latency_ms=elapsed * 1000,
-        )
-        reply = _with_votes(reply, question_id)
+        try:
+            question_id = await self._chats.record_answer(  # /more state and log, one transaction
+                message.platform,
+                message.chat_id,
+                message.user_id,
+                question,
+                answer.next_offset,
+                abstained=answer.abstained,
+                latency_ms=elapsed * 1000,
+            )
+        except Exception as exc:  # disk full, database locked: the answer is already computed
+            log.warning("question not logged (%s): answered without vote buttons", _kind(exc))
+        else:
+            reply = _with_votes(reply, question_id)
         if truncated:
             note = f"(I read the first {MAX_MESSAGE_CHARS:,} characters of your message.)"
             reply = replace(reply, footer=(*reply.footer, note))
@@ -246,10 +250,14 @@ class Core:
         answer, _ = await self._library.answer(question, offset=shown)
         if answer.result.abstained:
             return replies.hint("I had no answer to your last question, so there is nothing more.")
-        await self._library.store.remember_question(
-            message.platform, message.chat_id, question, answer.next_offset
-        )
         reply = replies.answer_reply(answer, question=f"More on: {_title(question)}")
+        try:
+            await self._library.store.remember_question(
+                message.platform, message.chat_id, question, answer.next_offset
+            )
+        except Exception as exc:  # as in ask: a failed write never costs the reply
+            log.warning("/more position not saved (%s)", _kind(exc))
+            return reply
         question_id = await self._chats.last_question_id(message.platform, message.chat_id)
         return reply if question_id is None else _with_votes(reply, question_id)
 
@@ -263,6 +271,11 @@ class Core:
 
     def _example(self) -> str:
         return self._examples[0] if self._examples else "what does Kim want?"
+
+
+def _kind(exc: Exception) -> str:
+    """What failed, for the log: the class and SQLite's short message (never a question)."""
+    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 def _title(question: str) -> str:
