@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from bot.cli import build_parser
@@ -24,3 +26,18 @@ def test_ci_runs_the_readme_test_command():
     )
     assert command.replace("--quiet ", "") in README
     assert command in ci
+
+
+def test_the_readme_test_command_ends_with_a_summary_line():
+    """pyproject adds no -q of its own, so `python -m pytest` (even with the -q people add)
+    still ends with "N passed" (two -q's together hide it)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_query.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert " passed" in done.stdout.strip().splitlines()[-1]
