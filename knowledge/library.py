@@ -90,10 +90,12 @@ class Library:
             if encoded:
                 log.info("embedded %d new passages", encoded)
 
-    async def sync_bundled(self) -> list[IngestReport]:
+    async def sync_bundled(
+        self, *, progress: Callable[[IngestReport], None] | None = None
+    ) -> list[IngestReport]:
         """Index the bundled sources: the first run builds the index, later runs are no-ops
         unless a new release changed a bundled file (content hash)."""
-        return await self.ingest([bundled_sources_dir()])
+        return await self.ingest([bundled_sources_dir()], progress=progress)
 
     async def sources(self) -> list[Source]:
         return await self.store.sources()
