@@ -26,6 +26,12 @@ class CommandDoc:
     admin: bool = False
     chat_only: bool = False  # needs a chat platform: scheduled delivery, or admin rights there
 
+    @property
+    def menu_line(self) -> str:
+        """For a platform's command menu: "The answer, …: /ask QUESTION"."""
+        line = self.line[:1].upper() + self.line[1:]
+        return f"{line}: {self.usage}" if " " in self.usage else line
+
 
 COMMANDS: tuple[CommandDoc, ...] = (
     CommandDoc("help", "/help", "this overview (/start says the same)"),
