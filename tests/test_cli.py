@@ -84,6 +84,7 @@ def test_eval_meets_the_foundation_bar(db, capsys):
     recall5, abstain_recall = float(cells[3]), float(cells[8])
     assert recall5 >= 0.8
     assert abstain_recall == 1.0
+    assert "pip install 'briefbot[semantic]'" in out  # square brackets shown, not read as markup
 
 
 def test_run_without_a_token_says_what_to_set(db, capsys, monkeypatch):
