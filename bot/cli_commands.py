@@ -198,7 +198,10 @@ async def cmd_eval(app: App, args: argparse.Namespace) -> int:
         out.print(eval_table(name, reports[name]))
     out.print(summary_table(reports))
     if len(configurations) == 1:
-        say("(hybrid: install the semantic extra, pip install 'briefbot[semantic]')")
+        if app.settings.semantic.enabled == "off":
+            say('(hybrid: off, as semantic.enabled = "off" in the settings)')
+        else:
+            say("(hybrid: install the semantic extra, pip install 'briefbot[semantic]')")
     return 0
 
 

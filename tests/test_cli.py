@@ -84,7 +84,7 @@ def test_eval_meets_the_foundation_bar(db, capsys):
     recall5, abstain_recall = float(cells[3]), float(cells[8])
     assert recall5 >= 0.8
     assert abstain_recall == 1.0
-    assert "pip install 'briefbot[semantic]'" in out  # square brackets shown, not read as markup
+    assert 'semantic.enabled = "off"' in out  # conftest turns it off; brackets shown as written
 
 
 def test_run_without_a_token_says_what_to_set(db, capsys, monkeypatch):
@@ -138,6 +138,7 @@ def test_forget_removes_a_source_by_the_id_sources_shows(db, tmp_path, capsys):
 
 
 def test_square_brackets_in_a_source_are_shown_not_read_as_markup(db, tmp_path, capsys):
+    """As in the eval's "pip install 'briefbot[semantic]'" hint: rich markup is never read."""
     note = tmp_path / "brackets.md"
     note.write_text(
         "---\ntitle: 'Install the [semantic] extra :smile:'\noutlet: '[draft] Notes'\n---\n"

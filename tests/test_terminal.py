@@ -65,7 +65,9 @@ def test_chat_edits_lines_keeps_history_and_leaves_on_ctrl_c_and_ctrl_d(tmp_path
     chat.expect(pexpect.EOF)
     chat.close()
     assert chat.exitstatus == 0
-    assert "what does Kim want?" in (tmp_path / "chat_history").read_text(encoding="utf-8")
+    history = tmp_path / "chat_history"
+    assert "what does Kim want?" in history.read_text(encoding="utf-8")
+    assert history.stat().st_mode & 0o077 == 0  # readable by its owner only
 
     again = briefbot(db, "chat", columns=60)  # the history outlives the session
     again.expect_exact("you>", timeout=START)

@@ -65,6 +65,7 @@ def terminal_reader(history: Path | None) -> ReadLine:
     lines: History = InMemoryHistory()
     if history is not None:
         history.parent.mkdir(parents=True, exist_ok=True)
+        history.touch(mode=0o600)  # the questions asked are nobody else's business
         lines = FileHistory(str(history))
     session: PromptSession[str] = PromptSession(history=lines)
 
