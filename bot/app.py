@@ -20,6 +20,7 @@ from bot.core.guard import Guard
 from bot.digest.store import SubscriptionStore
 from bot.observability.health import HealthRegistry
 from bot.observability.metrics import Metrics
+from bot.progress import ProgressFactory, no_progress
 from bot.semantic import choose_embedder
 from knowledge.digest import DigestBuilder
 from knowledge.ingest import IngestLimits
@@ -44,7 +45,10 @@ class App:
 
 
 @asynccontextmanager
-async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncIterator[App]:
+async def open_app(
+    settings: Settings, *, db_path: Path | None = None, progress: ProgressFactory = no_progress
+) -> AsyncIterator[App]:
+    """`progress`: how index builds at start-up are shown (the CLI: a bar on a terminal)."""
     store = await Store.open(db_path or settings.store.path)
     try:
         library = Library(
@@ -58,9 +62,11 @@ async def open_app(settings: Settings, *, db_path: Path | None = None) -> AsyncI
             ingest_limits=ingest_limits(settings),
         )
         if settings.store.bundled_sources:
-            await library.sync_bundled()
+            async with progress("indexing the bundled sources", None) as tick:
+                await library.sync_bundled(progress=tick)
         if settings.store.source_dirs:
-            await library.ingest(settings.store.source_dirs)
+            async with progress("indexing store.source_dirs", None) as tick:
+                await library.ingest(settings.store.source_dirs, progress=tick)
         story = load_story()
         metrics = Metrics()
         health = HealthRegistry()

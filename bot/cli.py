@@ -14,11 +14,13 @@ from pathlib import Path
 
 from bot import __version__, event_loop
 from bot.app import open_app
-from bot.cli_commands import COMMANDS
+from bot.cli_commands import COMMANDS, err
 from bot.config import ConfigError, Settings, load_settings
 from bot.observability.logging import configure_logging, secrets_of
+from bot.progress import terminal_progress
 from bot.run_lock import LockError, run_lock
 from bot.runner import PLATFORMS
+from knowledge.library import load_story
 from knowledge.store_errors import StoreOpenError, open_error
 
 EXIT_USAGE = 2
@@ -40,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", parents=[common], help="answer one question and exit")
     ask.add_argument("question", help='the question, or "-" to read one question a line from stdin')
     ask.add_argument("--json", action="store_true", help="print the reply as one JSON object")
-    ask.add_argument("--k", type=int, default=5, help="how many ranked passages to include")
+    ask.add_argument(
+        "--k", type=at_least_one, default=5, help="how many ranked passages --json includes"
+    )
     ask.add_argument("--why", action="store_true", help="also show how the answer was found")
 
     commands.add_parser("chat", parents=[common], help="interactive console chat (/help inside)")
@@ -57,10 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     feed_commands.add_parser("list", parents=[common], help="the remembered feeds")
 
     commands.add_parser("sources", parents=[common], help="list the indexed sources")
+    forget = commands.add_parser(
+        "forget", parents=[common], help="remove a source and its passages from the index"
+    )
+    forget.add_argument("source_id", metavar="SOURCE_ID", help="as `briefbot sources` shows it")
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     evaluate = commands.add_parser("eval", parents=[common], help="score against an eval set")
     evaluate.add_argument("file", nargs="?", type=Path, help="JSON Lines eval set")
-    evaluate.add_argument("--k", type=int, default=5, help="passages considered per question")
+    evaluate.add_argument(
+        "--k", type=at_least_one, default=5, help="passages considered per question"
+    )
     health = commands.add_parser(
         "serve-health", parents=[common], help="serve /healthz and /metrics only (no chat)"
     )
@@ -79,8 +90,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def at_least_one(text: str) -> int:
+    """`--k`: a whole number of passages, 1 or more (0 or -1 would silently mean none)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def usage_error(args: argparse.Namespace) -> str | None:
+    """What is wrong with arguments argparse accepts, said before the index is opened."""
+    if args.command == "ask" and not args.question.strip():
+        examples = load_story().examples
+        example = f' e.g. briefbot ask "{examples[0]}"' if examples else ""
+        return f"briefbot ask: the question is empty; ask one,{example}"
+    if args.command == "forget" and not args.source_id.strip():
+        return "briefbot forget: the source id is empty; `briefbot sources` shows the ids"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if (problem := usage_error(args)) is not None:
+        sys.stderr.write(problem + "\n")
+        return EXIT_USAGE
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -118,7 +154,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _with_app(args: argparse.Namespace, settings: Settings) -> int:
-    async with open_app(settings, db_path=args.db) as app:
+    async with open_app(settings, db_path=args.db, progress=terminal_progress(err)) as app:
         return await COMMANDS[args.command](app, args)
 
 

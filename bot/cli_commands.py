@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from bot import cli_ingest
@@ -24,13 +26,16 @@ from bot.core.model import Message
 from bot.core.why import explain_lines
 from bot.eval_table import eval_table, summary_table
 from bot.observability.serve import cmd_serve_health
+from bot.progress import terminal_progress
 from bot.render.text import render_text
 from bot.runner import RunError, build_adapters, run
+from bot.terminal import stderr_console, stdout_console, wrap
 from knowledge.answer import Answer
 from knowledge.evaluation import EvalFormatError, evaluate, load_items
+from knowledge.library import bundled_sources_dir
 
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = stdout_console()
+err = stderr_console()
 CLI_CHAT = Message(platform="cli", chat_id="cli", user_id="cli", text="")
 
 
@@ -91,9 +96,11 @@ async def cmd_ask(app: App, args: argparse.Namespace) -> int:
             sys.stdout.write(answer_json(question, answer, reply.to_dict(), args.k) + "\n")
             sys.stdout.flush()
         else:
-            out.print(render_text(reply), markup=False)
+            # no buttons: "[More: /more]" names a chat command that `ask` has not got
+            text = render_text(replace(reply, buttons=()))
             if args.why and answer is not None:
-                out.print("\n".join(["", *explain_lines(answer)]), markup=False)
+                text += "\n".join(["\n", *explain_lines(answer)])
+            say(text)
             if args.question == "-":
                 out.print()
     return 1 if unreadable else 0
@@ -113,13 +120,24 @@ def stdin_lines() -> Iterator[str | None]:
             yield None
 
 
+def say(text: str) -> None:
+    """Plain text on stdout, wrapped at word boundaries to the terminal's width (in a pipe:
+    unwrapped, so scripts get whole lines)."""
+    out.print(wrap(text, out.width) if out.is_terminal else text)
+
+
 async def cmd_chat(app: App, args: argparse.Namespace) -> int:
-    await ConsoleChat(app.core, out).run()
+    await ConsoleChat(app.core, out, history=history_path(app)).run()
     return 0
 
 
+def history_path(app: App) -> Path:
+    """`briefbot chat`'s line history, in the data folder beside the index."""
+    return Path(app.store.path).parent / "chat_history"
+
+
 async def cmd_ingest(app: App, args: argparse.Namespace) -> int:
-    return await cli_ingest.cmd_ingest(app, args, out, err)
+    return await cli_ingest.cmd_ingest(app, args, out, err, terminal_progress(err))
 
 
 async def cmd_feeds(app: App, args: argparse.Namespace) -> int:
@@ -127,8 +145,12 @@ async def cmd_feeds(app: App, args: argparse.Namespace) -> int:
 
 
 async def cmd_sources(app: App, args: argparse.Namespace) -> int:
-    table = Table("id", "title", "outlet", "authors / speakers", "date", "kind", "passages")
-    for source in await app.library.sources():
+    sources = await app.library.sources()
+    table = Table("title", "outlet", "authors / speakers", "date", "kind", "passages")
+    # the id is what `forget` takes: never cut or folded, so it can be copied whole
+    longest = max((len(s.meta.id) for s in sources), default=2)
+    table.columns.insert(0, Column("id", no_wrap=True, min_width=longest, overflow="ignore"))
+    for source in sources:
         meta = source.meta
         people = ", ".join(s.name for s in meta.speakers if s.name != "Guest") or ", ".join(
             meta.authors
@@ -144,6 +166,41 @@ async def cmd_sources(app: App, args: argparse.Namespace) -> int:
         )
     out.print(table)
     return 0
+
+
+async def cmd_forget(app: App, args: argparse.Namespace) -> int:
+    """Remove a source; on a terminal it asks first (scripts pass --yes)."""
+    source_id = args.source_id.strip()
+    source = next((s for s in await app.library.sources() if s.meta.id == source_id), None)
+    if source is None:
+        err.print(f"no source with id {source_id}; `briefbot sources` lists the ids")
+        return 1
+    described = f"“{source.meta.title}” ({source_id}, {source.passage_count} passages)"
+    if not args.yes:
+        if not sys.stdin.isatty():
+            err.print(f"not forgetting {described}: stdin is not a terminal, so confirm with --yes")
+            return 2
+        err.print(f"Forget {described}? [y/N] ", end="")
+        try:
+            answer = await asyncio.to_thread(sys.stdin.readline)
+        except KeyboardInterrupt:
+            answer = ""
+        if answer.strip().lower() not in {"y", "yes"}:
+            err.print("Nothing forgotten.")
+            return 1
+    await app.library.forget(source_id)
+    say(f"Forgot {described}: its passages are no longer quoted.")
+    if app.settings.store.bundled_sources and is_bundled(source.path):
+        say(
+            "It is a bundled source, so the next start indexes it again; set "
+            "store.bundled_sources = false to keep it out."
+        )
+    return 0
+
+
+def is_bundled(path: str) -> bool:
+    """Whether a source came from the package's own sources (they are re-indexed at start)."""
+    return bool(path) and Path(path).resolve().parent == bundled_sources_dir().resolve()
 
 
 async def cmd_eval(app: App, args: argparse.Namespace) -> int:
@@ -169,7 +226,10 @@ async def cmd_eval(app: App, args: argparse.Namespace) -> int:
         out.print(eval_table(name, reports[name]))
     out.print(summary_table(reports))
     if len(configurations) == 1:
-        out.print("(hybrid: install the semantic extra, pip install 'briefbot[semantic]')")
+        if app.settings.semantic.enabled == "off":
+            say('(hybrid: off, as semantic.enabled = "off" in the settings)')
+        else:
+            say("(hybrid: install the semantic extra, pip install 'briefbot[semantic]')")
     return 0
 
 
@@ -265,6 +325,7 @@ COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
     "ingest": cmd_ingest,
     "feeds": cmd_feeds,
     "sources": cmd_sources,
+    "forget": cmd_forget,
     "eval": cmd_eval,
     "run": cmd_run,
     "serve-health": cmd_serve_health,

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from bot.app import App
+from bot.progress import ProgressFactory
 from knowledge.ingest import IngestReport, expand_paths
 from knowledge.readers.fetch import is_url, without_credentials
 
@@ -24,23 +24,25 @@ def report_table(reports: Sequence[IngestReport]) -> Table:
     return table
 
 
-async def cmd_ingest(app: App, args: argparse.Namespace, out: Console, err: Console) -> int:
-    """Files and folders first (with a progress bar), then URLs; exit 1 if anything failed."""
+async def cmd_ingest(
+    app: App, args: argparse.Namespace, out: Console, err: Console, progress: ProgressFactory
+) -> int:
+    """Files and folders first, then URLs (a progress bar if it takes a while); a path that
+    does not exist is one line, not a report; exit 1 if anything failed."""
     urls = [t for t in args.paths if is_url(t)]
     paths = [Path(t) for t in args.paths if not is_url(t)]
     missing = [p for p in paths if not p.exists()]
     for path in missing:
-        err.print(f"not found: {path}")
+        err.print(f"no such file: {path}")
     files = expand_paths([p for p in paths if p.exists()])
+    if not files and not urls:
+        return 1
     reports: list[IngestReport] = []
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err
-    ) as progress:
-        task = progress.add_task("ingesting", total=len(files) + len(urls))
-        reports += await app.library.ingest(files, progress=lambda _: progress.advance(task))
+    async with progress("ingesting", len(files) + len(urls)) as tick:
+        reports += await app.library.ingest(files, progress=tick)
         for url in urls:
             reports += await app.library.ingest_url(url)
-            progress.advance(task)
+            tick(url)
     out.print(report_table(reports))
     return 1 if missing or any(r.failed for r in reports) else 0
 

@@ -8,7 +8,9 @@ with one line naming the key; only the CLI prints and exits.
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -423,9 +425,62 @@ def _secret_keys(data: dict[str, Any], prefix: str = "") -> list[str]:
 def _one_line(exc: ValidationError, path: Path | None) -> str:
     error = exc.errors()[0]
     key = ".".join(str(part) for part in error["loc"]) or "settings"
-    where = f"{path}: " if path else ""
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    if error["type"] == "extra_forbidden" and error["loc"]:
+        return unknown_setting([str(part) for part in error["loc"]], path) + more
+    where = f"{path}: " if path else ""
     return f"{where}{key}: {error['msg']}{more}"
+
+
+def unknown_setting(loc: list[str], path: Path | None) -> str:
+    """A typo'd key, said the way a person fixes it: which key, which file and line, and the
+    closest real name ("extra fields not permitted" names none of these)."""
+    key = ".".join(loc)
+    line = _key_line(path, loc) if path is not None else None
+    where = f" in {path} line {line}" if line else ""
+    names = _field_names(loc[:-1])
+    close = difflib.get_close_matches(loc[-1], names, n=1, cutoff=0.6)
+    hint = f" — did you mean `{close[0]}`?" if close else ""
+    if not close and names:
+        hint = f" — known here: {', '.join(f'`{n}`' for n in names)}"
+    return f"unknown setting `{key}`{where}{hint}"
+
+
+def _field_names(parents: list[str]) -> list[str]:
+    """The settings one level below `parents` ([] = the file's top-level tables)."""
+    model: type[BaseModel] = Settings
+    for name in parents:
+        field = model.model_fields.get(name)
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return [name for name, field in model.model_fields.items() if not field.exclude]
+
+
+_TABLE = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_.\-\"' ]+?)\s*=")
+
+
+def _key_line(path: Path, loc: list[str]) -> int | None:
+    """The 1-based line of the TOML file that sets the dotted key `loc`, if one does."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    wanted = ".".join(loc)
+    table = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        if match := _TABLE.match(line):
+            table = match.group(1).replace(" ", "").replace('"', "").replace("'", "")
+            if table == wanted:
+                return number
+            continue
+        if match := _KEY.match(line):
+            key = match.group(1).replace(" ", "").replace('"', "").replace("'", "")
+            if (f"{table}.{key}" if table else key) == wanted:
+                return number
+    return None
 
 
 def settings_table(model: type[BaseModel] = Settings, prefix: str = "") -> list[tuple[str, str]]:

@@ -106,10 +106,12 @@ class Library:
         """Stop the parser process (the store is closed by whoever opened it)."""
         await self.ingestor.aclose()
 
-    async def sync_bundled(self) -> list[IngestReport]:
+    async def sync_bundled(
+        self, *, progress: Callable[[IngestReport], None] | None = None
+    ) -> list[IngestReport]:
         """Index the bundled sources: the first run builds the index, later runs are no-ops
         unless a new release changed a bundled file (content hash)."""
-        return await self.ingest([bundled_sources_dir()])
+        return await self.ingest([bundled_sources_dir()], progress=progress)
 
     async def sources(self) -> list[Source]:
         return await self.store.sources()

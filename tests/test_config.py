@@ -43,6 +43,26 @@ def test_invalid_config_is_one_clear_line(tmp_path, text, pattern):
     assert "\n" not in str(info.value)
 
 
+def test_a_typo_names_the_key_the_line_and_the_closest_setting(tmp_path, capsys):
+    text = "# my settings\n[store]\nbundled_sources = true\n\n[answers]\nmax_bulets = 3\n"
+    path = write(tmp_path, text)
+    assert main(["sources", "--config", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"config error: unknown setting `answers.max_bulets` in {path} line 6 "
+        "— did you mean `max_bullets`?"
+    )
+    assert "extra fields" not in err.lower()
+
+
+def test_an_unknown_key_with_no_close_name_lists_the_known_ones(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, "answers.zzz = 1\n"))
+    assert str(info.value).startswith(f"unknown setting `answers.zzz` in {tmp_path}")
+    assert "line 1" in str(info.value)
+    assert "`max_bullets`" in str(info.value)
+
+
 def test_cli_exits_2_on_bad_config_with_one_line(tmp_path, capsys):
     path = write(tmp_path, "[answers]\nmin_coverage = 'high'\n")
     assert main(["ask", "--config", str(path), "what does Kim want?"]) == 2

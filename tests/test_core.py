@@ -7,7 +7,8 @@ from helpers import console
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.core.model import Reply, ReplyKind
+from bot.core.help import COMMANDS, UNLISTED
+from bot.core.model import Message, Reply, ReplyKind
 from bot.render.text import render_text
 
 
@@ -105,3 +106,26 @@ async def test_long_message_is_read_up_to_the_limit_and_says_so(app):
 )
 async def test_any_text_gets_a_well_formed_reply(app, text):
     well_formed(await app.core.handle(console(text, chat="prop")))
+
+
+async def test_help_lists_every_command_with_one_line_each(app):
+    documented = {c.name for c in COMMANDS}
+    assert app.core.command_names - UNLISTED <= documented
+    group = Message("telegram", "-100", "u1", "/help", is_private=False)
+    text = render_text(await app.core.handle(group))
+    for name in app.core.command_names - UNLISTED:
+        lines = [line for line in text.splitlines() if line.startswith(f"/{name}")]
+        assert len(lines) == 1, name
+        assert " — " in lines[0]
+    assert "In a group" in text
+    assert "private chat" in text
+
+
+async def test_start_in_the_console_describes_the_console(app):
+    text = render_text(await app.core.handle(console("/start")))
+    assert "private chat" not in text
+    assert "Type a question and press Enter" in text
+    assert "/quit" in text
+    assert "  /why " in text
+    assert "/subscribe" not in text  # delivered on chat platforms; the console says so
+    assert "briefbot ingest" in text

@@ -100,3 +100,12 @@ async def test_digest_command_shows_todays_digest_now(app: App):
     reply = await app.core.handle(console("/digest"))
     assert reply.title.startswith("Briefing — ")
     assert reply.bullets
+
+
+async def test_digest_in_an_unsubscribed_chat_says_how_to_subscribe(app: App):
+    text = render_text(await app.core.handle(console("/digest", chat="never-subscribed")))
+    assert "/subscribe" in text
+    assert "/unsubscribe" not in text
+    await app.core.handle(console("/subscribe 08:00 Europe/Berlin", chat="subscribed"))
+    text = render_text(await app.core.handle(console("/digest", chat="subscribed")))
+    assert "/unsubscribe stops it" in text

@@ -10,13 +10,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 from fakes.discord_api import FakeDiscord, discord_base_url
 
 from bot.adapters.discord import DiscordAdapter
+from bot.adapters.discord_ui import command_tree
 from bot.app import App
 from bot.core.delivery import ChatTarget, DeliveryError
 from bot.core.feedback import VOTE_EXPIRED
+from bot.core.help import COMMANDS as HELP_COMMANDS
 from bot.core.model import Reply
 
 TIMEOUT = 5.0
@@ -123,7 +126,7 @@ async def test_a_mention_gets_a_cited_embed_and_chatter_is_ignored(fake: FakeDis
     assert len(fake.messages) == 1  # the chatter got nothing
     await fake.wait_for_request("POST", f"/channels/{FakeDiscord.CHANNEL_ID}/typing")
     assert [c["name"] for c in fake.commands] == [
-        "ask", "help", "sources", "more", "digest", "subscribe", "unsubscribe", "settings",
+        "ask", "help", "sources", "more", "why", "digest", "subscribe", "unsubscribe", "settings",
     ]  # fmt: skip
     assert not (fake.intents or 0) & FakeDiscord.MESSAGE_CONTENT_INTENT
 
@@ -328,3 +331,10 @@ async def test_a_digest_sent_again_after_a_lost_response_is_posted_once(
     assert posts[0].json["nonce"] == posts[1].json["nonce"] != posts[2].json["nonce"]
     assert all(r.json["enforce_nonce"] is True for r in posts)
     assert len(fake.messages) == 2
+
+
+async def test_every_command_help_lists_for_everyone_is_a_slash_command() -> None:
+    """/help on Discord lists what a person can type; each must exist as a slash command."""
+    tree = command_tree(discord.Client(intents=discord.Intents.none()), lambda *_: None)
+    slash = {c.name for c in tree.get_commands()}
+    assert {c.name for c in HELP_COMMANDS if not c.admin} <= slash

@@ -337,3 +337,16 @@ def test_keyboard_carries_only_known_actions() -> None:
     assert markup is not None
     assert [b.callback_data for row in markup.inline_keyboard for b in row] == ["more"]
     assert keyboard(Reply()) is None
+
+
+@pytest.mark.usefixtures("adapter")
+async def test_every_help_command_is_in_the_menu_and_answered_in_a_group(
+    fake: FakeTelegram,
+) -> None:
+    await ask(fake, GROUP, "/ask what does Kim want?", chat_type="group")
+    why = await ask(fake, GROUP, "/why", chat_type="group")
+    assert why["text"].startswith("Why: what does Kim want?")
+    [menu] = fake.commands.values()
+    listed = {c["command"] for c in menu}
+    assert {"start", "help", "ask", "more", "why", "sources", "digest", "subscribe"} <= listed
+    assert not {"ingest", "forget"} & listed  # admins' commands work but are not advertised

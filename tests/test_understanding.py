@@ -55,3 +55,13 @@ async def test_why_explains_an_abstention_and_needs_a_question_first(app):
     assert "Ranking: BM25 only" in text
     assert "Abstained: best passage covers" in text
     assert "not used (abstained)" in text
+
+
+async def test_why_on_bm25_only_shows_only_the_columns_used(app):
+    await app.core.handle(console("/ask what does Kim want?", chat="bm"))
+    text = "\n".join((await app.core.handle(console("/why", chat="bm"))).body)
+    assert "Ranking: BM25 only" in text
+    assert "BM25 " in text
+    assert "(#1)" in text
+    assert "fused" not in text
+    assert "vector" not in text

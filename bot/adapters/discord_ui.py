@@ -111,6 +111,10 @@ def command_tree(client: discord.Client, run: RunCommand) -> app_commands.Comman
     async def more(interaction: discord.Interaction[Any]) -> None:
         await run(interaction, "/more")
 
+    @tree.command(description="How the last answer here was found")
+    async def why(interaction: discord.Interaction[Any]) -> None:
+        await run(interaction, "/why")
+
     @tree.command(description="Today's digest, now")
     async def digest(interaction: discord.Interaction[Any]) -> None:
         await run(interaction, "/digest")

@@ -50,23 +50,20 @@ from bot.adapters.telegram_webhook import TelegramWebhook
 from bot.config import Settings, TelegramSettings
 from bot.core.core import Core
 from bot.core.delivery import ChatTarget, DeliveryError
+from bot.core.help import COMMANDS as HELP_COMMANDS
 from bot.core.model import Message, Reply, ReplyKind
 from bot.render.telegram_html import valid_action
 from bot.render.telegram_inline import inline_results
 
 log = logging.getLogger(__name__)
 
+# The menu and the commands answered in groups come from /help's table, so none is missed
+# (a bare /why in a group went unanswered while it was listed nowhere here).
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", "What I know and how to ask"),
-    ("help", "What I know and how to ask"),
-    ("ask", "Ask a question about the sources"),
-    ("sources", "List the sources"),
-    ("more", "More passages for the last question"),
-    ("digest", "Today's digest, now"),
-    ("subscribe", "Daily digest here: /subscribe [HH:MM] [Area/City]"),
-    ("unsubscribe", "Stop the daily digest"),
-    ("settings", "Show this chat's digest settings"),
+    *((c.name, c.menu_line) for c in HELP_COMMANDS if not c.admin),
 )
+HANDLED: tuple[str, ...] = (*(n for n, _ in COMMANDS), *(c.name for c in HELP_COMMANDS if c.admin))
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 INLINE_CACHE_SECONDS = 300  # answers depend on the question only, so Telegram may cache them
 
@@ -154,8 +151,7 @@ class TelegramAdapter:
             )
         app = builder.build()
         app.add_handler(TypeHandler(Update, self._skip_duplicates), group=-1)
-        names = [name for name, _ in COMMANDS]
-        app.add_handler(CommandHandler(names, self._on_text, filters.UpdateType.MESSAGE))
+        app.add_handler(CommandHandler(HANDLED, self._on_text, filters.UpdateType.MESSAGE))
         text = filters.UpdateType.MESSAGE & filters.TEXT
         app.add_handler(MessageHandler(text, self._on_text))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))

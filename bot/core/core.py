@@ -21,6 +21,7 @@ from bot.chat_store import ChatStore
 from bot.core import feedback, replies
 from bot.core.commands import parse_command
 from bot.core.guard import Guard
+from bot.core.help import help_reply
 from bot.core.model import Message, Reply, ReplyKind
 from bot.core.why import why_reply
 from knowledge.answer import Answer
@@ -70,6 +71,11 @@ class Core:
     def register(self, name: str, handler: Handler) -> None:
         """Add (or replace) a command, e.g. the digest's (bot/core/digest_commands.py)."""
         self._commands[name] = handler
+
+    @property
+    def command_names(self) -> frozenset[str]:
+        """Every command this core answers (/help lists them)."""
+        return frozenset(self._commands)
 
     @property
     def examples(self) -> tuple[str, ...]:
@@ -234,7 +240,9 @@ class Core:
         )
 
     async def _help(self, message: Message, argument: str) -> Reply:
-        return replies.help_reply(await self._library.sources(), self._story, self._examples)
+        return help_reply(
+            await self._library.sources(), self._story, self._examples, message, self._commands
+        )
 
     async def _ask_command(self, message: Message, argument: str) -> Reply:
         return (await self.ask(message, argument))[0]

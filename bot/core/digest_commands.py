@@ -104,7 +104,7 @@ class DigestCommands:
         tz = sub.timezone if sub else self._settings.default_timezone
         day = self._clock.now().astimezone(zone(tz)).date()
         digest = await self._builder.build(day, sub.seen_sources if sub else ())
-        return digest_reply(digest)
+        return digest_reply(digest, subscribed=sub is not None and sub.active)
 
     def _parse(self, argument: str) -> tuple[str, str, bool]:
         hhmm, tz, quiet = self._settings.default_time, self._settings.default_timezone, False

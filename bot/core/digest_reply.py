@@ -11,12 +11,17 @@ from bot.core.model import Reply, ReplyKind
 from bot.core.replies import cite
 from knowledge.digest import Digest
 
+SUBSCRIBED = "/settings shows your digest time · /unsubscribe stops it"
+NOT_SUBSCRIBED = "/subscribe [HH:MM] [Area/City] sends this here every day, e.g. /subscribe 08:00"
+
 
 def digest_title(digest: Digest) -> str:
     return f"Briefing — {digest.day:%A %-d %B %Y}"
 
 
-def digest_reply(digest: Digest) -> Reply:
+def digest_reply(digest: Digest, *, subscribed: bool = True) -> Reply:
+    """`subscribed`: the chat gets it daily, so the footer says how to change or stop that;
+    otherwise (`/digest` asked in any chat) it says how to get it daily."""
     body: list[str] = []
     if digest.new_sources:
         body.append("Sources in this briefing:" if digest.first else "New since your last digest:")
@@ -38,6 +43,6 @@ def digest_reply(digest: Digest) -> Reply:
         body=tuple(body),
         bullets=bullets,
         citations=citations,
-        footer=(*footer, "/settings shows your digest time · /unsubscribe stops it"),
+        footer=(*footer, SUBSCRIBED if subscribed else NOT_SUBSCRIBED),
         extra={"digest_date": digest.day.isoformat()},
     )

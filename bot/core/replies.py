@@ -83,20 +83,5 @@ def sources_reply(sources: Sequence[Source]) -> Reply:
     return Reply(title="Sources", body=tuple(describe_source(s) for s in sources))
 
 
-def help_reply(sources: Sequence[Source], story: str, examples: Sequence[str]) -> Reply:
-    known = tuple(f"{s.meta.title} ({s.meta.outlet}, {s.meta.display_date})" for s in sources)
-    return Reply(
-        title=f"Briefing bot — {story}" if story else "Briefing bot",
-        body=(
-            "I answer questions by quoting the sources below, word for word, with who said it "
-            "and where. If they don't cover something, I say so.",
-            *(f"• {line}" for line in known),
-            "Ask with /ask QUESTION (or just write to me in a direct message). "
-            "/more shows further passages, /sources lists the sources.",
-        ),
-        footer=tuple(f"Try: {q}" for q in examples),
-    )
-
-
 def hint(text: str) -> Reply:
     return Reply(kind=ReplyKind.INFO, body=(text,))

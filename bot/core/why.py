@@ -1,7 +1,7 @@
 """`/why` and `briefbot ask --why`: how an answer was found, in words a user can check.
 
 The query as searched (after alias expansion), then each passage that was considered: its
-BM25 score and rank, its vector similarity and rank (hybrid search), its fused rank, and what
+BM25 score and rank, its vector similarity, rank and fused rank (hybrid search only), and what
 became of it: a bullet, or the reason it was left out. When the bot abstained, why.
 """
 
@@ -37,21 +37,24 @@ def explain_lines(answer: Answer) -> list[str]:
     bullets = {q.hit.passage.id: n for n, q in enumerate(answer.quotes, 1)}
     skipped = dict(answer.skipped)
     for hit in result.hits[:SHOWN_PASSAGES]:
-        lines.append(_passage_line(hit, bullets, skipped, answer))
+        lines.append(_passage_line(hit, bullets, skipped, answer, fused=result.semantic))
     if len(result.hits) > SHOWN_PASSAGES:
         lines.append(f"…and {len(result.hits) - SHOWN_PASSAGES} lower-ranked passages.")
     return lines
 
 
 def _passage_line(
-    hit: Hit, bullets: dict[int, int], skipped: dict[int, str], answer: Answer
+    hit: Hit, bullets: dict[int, int], skipped: dict[int, str], answer: Answer, *, fused: bool
 ) -> str:
+    """One passage's scores, only those the ranking used: a BM25-only search shows no vector
+    or fused columns, which would mean nothing there."""
     who = f"{hit.passage.speaker}, " if hit.passage.speaker else ""
     bm25 = f"BM25 {hit.bm25:.2f} (#{hit.bm25_rank})" if hit.bm25_rank else "BM25 no match"
     vector = ""
-    if hit.vector is not None:
+    if fused and hit.vector is not None:
         vector = f", vector {hit.vector:.2f} (#{hit.vector_rank})"
-    scores = f"{bm25}{vector}, fused #{hit.fused_rank}, covers {hit.coverage:.0%}"
+    rank = f", fused #{hit.fused_rank}" if fused else ""
+    scores = f"{bm25}{vector}{rank}, covers {hit.coverage:.0%}"
     if hit.passage.id in bullets:
         fate = f"bullet {bullets[hit.passage.id]}"
     elif answer.abstained:
