@@ -220,6 +220,12 @@ async def m006_source_urls_and_feeds(db: aiosqlite.Connection) -> None:
     )
 
 
+async def m007_passage_sections(db: aiosqlite.Connection) -> None:
+    """The heading a passage sits under: shown in its attribution ("§ Heading") and searched as
+    context, while the heading itself is never a passage (a quote of a title answers nothing)."""
+    await _run(db, "ALTER TABLE passages ADD COLUMN section TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_sources_and_passages,
     m002_chat_state,
@@ -227,6 +233,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m004_subscriptions_and_deliveries,
     m005_embeddings,
     m006_source_urls_and_feeds,
+    m007_passage_sections,
 )
 
 
