@@ -65,3 +65,22 @@ def test_a_byline_is_neither_a_passage_nor_a_heading() -> None:
     )
     assert [p.section for p in doc.passages] == [""]
     assert all("Dana Mills" not in p.text and "Pier plans" not in p.text for p in doc.passages)
+
+
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        "Skip to next story",
+        "Home | World | Sport | Sign in",
+        "This site uses cookies. By continuing to browse the site you agree to our use of cookies.",
+        "Menu",
+        "Back to top",
+    ],
+)
+def test_navigation_and_cookie_lines_are_removed(chrome: str) -> None:
+    result = clean_text(f"{PROSE}\n\n{chrome}\n\n{PROSE} Again.")
+    assert chrome not in result.text
+
+
+def test_a_reading_list_heading_at_the_very_end_goes_too() -> None:
+    assert clean_text(f"{PROSE}\n\nMost popular").text == PROSE

@@ -38,6 +38,17 @@ FURNITURE_LINES: tuple[re.Pattern[str], ...] = tuple(
         r"(?i:subscribe (?:to|for)|sign up (?:to|for)|(?:click|tap) here to|thanks for reading)"
         r".{0,120}",
         r"(?i:contact (?:the author|the reporter|us) at)\s.{0,80}",
+        # Site navigation and widgets that page extraction lets through, as whole lines.
+        r"(?i:skip to (?:next|previous|the next|the previous) (?:story|article|section|item)"
+        r"|back to top|(?:previous|next) (?:article|story|post)|toggle navigation|open menu"
+        r"|close menu|main menu|menu|search|sign in|log in|sign out|home|print|share"
+        r"|show more|load more|accept and close|got it|(?:manage|cookie) (?:settings|choices))",
+        # Cookie notices not worded "We use cookies" (see rules.CHROME_LINES).
+        r"(?i:(?:this|our) (?:site|website) uses cookies\b).{0,600}",
+        r"(?i:by (?:continuing|using) (?:to (?:browse|use) )?(?:this|our|the) (?:site|website))"
+        r".{0,300}(?i:cookies?).{0,300}",
+        # A bar of navigation links: three or more short items split by "|" or "•".
+        r"[^|•\n]{1,30}(?:\s[|•]\s[^|•\n]{1,30}){2,}",
     )
 )
 
@@ -59,9 +70,13 @@ MAX_LINK_TITLE_WORDS = 16  # a headline in a list is short; a sentence of prose 
 MAX_LIST_ITEM_WORDS = 25
 
 
+# One alternation: a single fullmatch per line instead of one per rule (ingest speed).
+_ANY_FURNITURE = re.compile("|".join(f"(?:{p.pattern})" for p in FURNITURE_LINES))
+
+
 def is_furniture_line(line: str) -> bool:
     stripped = line.strip()
-    return bool(stripped) and any(p.fullmatch(stripped) for p in FURNITURE_LINES)
+    return bool(stripped) and _ANY_FURNITURE.fullmatch(stripped) is not None
 
 
 def is_link_line(line: str) -> bool:
@@ -102,7 +117,7 @@ def furniture_spans(lines: Sequence[str], starts: Sequence[int]) -> list[Span]:
                 if lines[j].strip():
                     last = j
                 j += 1
-            if last > i:
+            if last > i or j == len(lines):  # its links, or nothing at all, follow it
                 spans.append((starts[i], starts[last] + len(lines[last])))
                 i = last + 1
                 continue
@@ -118,5 +133,7 @@ FURNITURE_HINT: re.Pattern[str] = re.compile(
     r"|\(?(?:additional )?reporting|\(?editing|\(?writing|\(?compiled|our standards|this "
     r"(?:article|story|piece|post)|follow|subscribe|sign up|click|tap|thanks|contact|further"
     r"|additional|suggested|recommended|read|related|more|see also|you (?:may|might)|most"
-    r"|useful|links|external|trending|https?://|www\.|\[)"
+    r"|useful|links|external|trending|https?://|www\.|\[|skip|back|previous|next|toggle|open"
+    r"|close|main|menu|search|sign|log|home|print|share|show|load|accept|got|manage|cookie"
+    r"|this|our|by|[^|•\n]{1,30}\s[|•]\s)"
 )
