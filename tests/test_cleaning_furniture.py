@@ -84,3 +84,16 @@ def test_navigation_and_cookie_lines_are_removed(chrome: str) -> None:
 
 def test_a_reading_list_heading_at_the_very_end_goes_too() -> None:
     assert clean_text(f"{PROSE}\n\nMost popular").text == PROSE
+
+
+@pytest.mark.parametrize(
+    "dateline", ["March 12, 2024", "Updated: 12 March 2024 10:42 GMT", "Published 2024-03-12"]
+)
+def test_a_dateline_is_neither_content_nor_a_heading(dateline: str) -> None:
+    result = clean_text(f"{dateline}\n\n{PROSE}")
+    assert result.text == PROSE
+
+
+def test_a_sentence_with_a_date_survives() -> None:
+    content = "On March 12, 2024 the board voted to rebuild the pier."
+    assert content in clean_text(f"{PROSE}\n\n{content}").text

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 
 from knowledge.cleaning.rules import Span
+from knowledge.header_lines import find_date
 
 _NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|da|al|bin|la|le)){1,4}"
 _NAMES = rf"{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*"
@@ -79,6 +80,23 @@ def is_furniture_line(line: str) -> bool:
     return bool(stripped) and _ANY_FURNITURE.fullmatch(stripped) is not None
 
 
+_DATELINE_WORDS = re.compile(
+    r"(?i)^(?:(?:first |last )?(?:updated|published|posted|modified|on|at|am|pm|[ap]\.m\.|"
+    r"utc|gmt|[a-z]{2,4}t|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"mon|tue|wed|thu|fri|sat|sun)[,:.]?|\d{1,2}[:.]\d{2}|\|)$"
+)
+
+
+def is_dateline(line: str) -> bool:
+    """A line that only dates the page: "March 12, 2024", "Updated: 12 March 2024 10:42 GMT".
+    It carries no content, and left in it would pass for a heading."""
+    found, rest = find_date(line.strip())
+    if found is None or len(found) < 7:  # a bare year alone might be a heading ("2024")
+        return False
+    words = rest.replace(",", " ").replace("-", " ").split()
+    return all(_DATELINE_WORDS.match(w) for w in words)
+
+
 def is_link_line(line: str) -> bool:
     """A line that is nothing but links: a bare URL, markdown links, or a short title with a
     URL ("Kim's train, explained — https://…")."""
@@ -121,7 +139,7 @@ def furniture_spans(lines: Sequence[str], starts: Sequence[int]) -> list[Span]:
                 spans.append((starts[i], starts[last] + len(lines[last])))
                 i = last + 1
                 continue
-        if is_furniture_line(line) or (stripped and is_link_line(line)):
+        if is_furniture_line(line) or (stripped and (is_link_line(line) or is_dateline(line))):
             spans.append((starts[i], starts[i] + len(line)))
         i += 1
     return spans
@@ -135,5 +153,6 @@ FURNITURE_HINT: re.Pattern[str] = re.compile(
     r"|additional|suggested|recommended|read|related|more|see also|you (?:may|might)|most"
     r"|useful|links|external|trending|https?://|www\.|\[|skip|back|previous|next|toggle|open"
     r"|close|main|menu|search|sign|log|home|print|share|show|load|accept|got|manage|cookie"
-    r"|this|our|by|[^|•\n]{1,30}\s[|•]\s)"
+    r"|this|our|by|[^|•\n]{1,30}\s[|•]\s|updated|published|posted|modified|first|last"
+    r"|\d|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)"
 )
