@@ -12,6 +12,7 @@ items, since either alone answers nothing. A heading is never a passage: it beco
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from knowledge.models import PassageDraft
@@ -26,12 +27,15 @@ HEADING_WORDS = 8
 # A list group (lead-in and items) stops growing past this many words, so a very long list is
 # split between items rather than becoming one unquotable passage.
 MAX_GROUP_WORDS = 2 * MAX_WORDS
+# A "heading" seen this often is a page's running header (a PDF prints it on every page),
+# not the title of a part; three, since real documents rarely repeat a section title twice.
+RUNNING_HEADER_REPEATS = 3
 
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(\S.*?)\s*#*$")
 _LIST_ITEM = re.compile(r"^(?:[-*•–▪◦]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+\S")
 _INTRODUCES = re.compile(r":[\s\"“'‘]*$")
-_LABEL = re.compile(r"^([A-Za-z][A-Za-z.'\- ]{1,40}):\s+")
+_LABEL = re.compile(r"^([A-Za-z][A-Za-z.'’\- ]{1,40}):\s+")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st gen sen rep gov lt col sgt prof jr sr vs etc inc co corp "
     "jan feb mar apr jun jul aug sep sept oct nov dec no u.s u.k u.n e.g i.e".split()
@@ -105,6 +109,8 @@ def heading_text(paragraph: str, *, in_turn: bool = False) -> str | None:
     if in_turn or _LIST_ITEM.match(stripped):
         return None
     words = stripped.split()
+    if not any(len(w) > 1 and w.isalpha() for w in words):  # a page number, a date, a rule
+        return None
     if not 0 < len(words) <= HEADING_WORDS or stripped[-1] in ".!?,;:…\"”'’)]":
         return None
     return stripped if stripped[0].isupper() or stripped[0].isdigit() else None
@@ -187,7 +193,11 @@ def split_passages(body: str, *, speakers: Sequence[str] = ()) -> tuple[PassageD
     """Passages of a cleaned body; headings become the `section` of the passages below them."""
     drafts: list[PassageDraft] = []
     section = ""
-    for speaker, paragraphs in _join_introduced(speaker_turns(body, speakers)):
+    turns = _join_introduced(speaker_turns(body, speakers))
+    seen = Counter(
+        heading_text(p, in_turn=speaker is not None) for speaker, group in turns for p in group
+    )
+    for speaker, paragraphs in turns:
         group: list[str] = []
         for paragraph in [*paragraphs, None]:
             heading = (
@@ -198,6 +208,8 @@ def split_passages(body: str, *, speakers: Sequence[str] = ()) -> tuple[PassageD
             if paragraph is not None and heading is None:
                 group.append(paragraph)
                 continue
+            if heading is not None and seen[heading] >= RUNNING_HEADER_REPEATS:
+                continue  # a running page header (PDF): neither content nor a section
             for text in _chunks(group):
                 drafts.append(PassageDraft(len(drafts), text, speaker, section))
             group = []

@@ -138,3 +138,14 @@ async def test_a_heading_shows_in_the_attribution_and_corrections_in_brackets(ap
     shown = render_text(reply)
     assert "§ The lighthouse question" in shown
     assert "Mils Harbur [Mills Harbour]" in shown
+
+
+def test_page_numbers_and_running_headers_are_not_sections():
+    page = _words(50)
+    text = "Report\n\n" + "\n\n".join(
+        f"Harbour Board Annual Report\n\n{page}\n\n{n}" for n in range(1, 4)
+    )
+    doc = parse_text(text, name="report")
+    assert {p.section for p in doc.passages} == {""}
+    assert all("Annual Report" not in p.text for p in doc.passages)
+    assert all(not p.text.endswith(("1", "2", "3")) for p in doc.passages)

@@ -48,6 +48,8 @@ FURNITURE_LINES: tuple[re.Pattern[str], ...] = tuple(
         r"(?i:(?:this|our) (?:site|website) uses cookies\b).{0,600}",
         r"(?i:by (?:continuing|using) (?:to (?:browse|use) )?(?:this|our|the) (?:site|website))"
         r".{0,300}(?i:cookies?).{0,300}",
+        # Page numbers ("3", "Page 3 of 10", "3 / 10") left by PDF and print layouts.
+        r"(?i:page\s+)?\d{1,3}(?:\s*(?:/|of)\s*\d{1,4})?",
         # A bar of navigation links: three or more short items split by "|" or "•".
         r"[^|•\n]{1,30}(?:\s[|•]\s[^|•\n]{1,30}){2,}",
     )
