@@ -222,8 +222,17 @@ async def m006_source_urls_and_feeds(db: aiosqlite.Connection) -> None:
 
 async def m007_passage_sections(db: aiosqlite.Connection) -> None:
     """The heading a passage sits under: shown in its attribution ("§ Heading") and searched as
-    context, while the heading itself is never a passage (a quote of a title answers nothing)."""
-    await _run(db, "ALTER TABLE passages ADD COLUMN section TEXT NOT NULL DEFAULT ''")
+    context, while the heading itself is never a passage (a quote of a title answers nothing).
+
+    Sources indexed before this were split without sections (headings stored as passages), so
+    their content hashes are marked stale: the next ingest of the same file or URL (bundled
+    sources: the next start) re-splits them instead of reporting "unchanged".
+    """
+    await _run(
+        db,
+        "ALTER TABLE passages ADD COLUMN section TEXT NOT NULL DEFAULT ''",
+        "UPDATE sources SET content_hash = 'pre-m007:' || content_hash",
+    )
 
 
 MIGRATIONS: tuple[Migration, ...] = (

@@ -149,3 +149,36 @@ def test_page_numbers_and_running_headers_are_not_sections():
     assert {p.section for p in doc.passages} == {""}
     assert all("Annual Report" not in p.text for p in doc.passages)
     assert all(not p.text.endswith(("1", "2", "3")) for p in doc.passages)
+
+
+async def test_an_index_from_before_sections_re_splits_a_source_on_its_next_ingest(tmp_path):
+    import aiosqlite
+
+    from knowledge.migrations import MIGRATIONS, m007_passage_sections
+    from knowledge.store import Store, utc_now
+
+    path = tmp_path / "old.sqlite3"
+    text = "Harbour report\n\n## The lighthouse\n\n" + _words(60)
+    doc = parse_text(text, name="report")
+    async with aiosqlite.connect(path, isolation_level=None) as db:  # an index made before m007
+        await db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+        for migration in MIGRATIONS[: MIGRATIONS.index(m007_passage_sections)]:
+            await migration(db)
+            await db.execute("INSERT INTO migrations VALUES (?, ?)", (migration.__name__, "x"))
+        await db.execute(
+            "INSERT INTO sources (id, meta, path, content_hash, added_at, updated_at)"
+            ' VALUES (\'report\', \'{"id": "report", "title": "Harbour report"}\', \'\', ?, ?, ?)',
+            (doc.content_hash, utc_now(), utc_now()),
+        )
+        await db.execute(
+            "INSERT INTO passages (source_id, position, text)"
+            " VALUES ('report', 0, 'The lighthouse')"
+        )
+    store = await Store.open(path)
+    try:
+        assert await store.upsert_document(doc) == "updated"
+        rows = await store.read("SELECT section, text FROM passages")
+        assert [row[0] for row in rows] == ["The lighthouse"]
+        assert await store.upsert_document(doc) == "unchanged"
+    finally:
+        await store.aclose()
