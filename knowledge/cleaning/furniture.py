@@ -71,6 +71,9 @@ _BULLET = re.compile(r"^(?:[-*•–▪◦]|\d{1,2}[.)])\s+")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 MAX_LINK_TITLE_WORDS = 16  # a headline in a list is short; a sentence of prose is longer
 MAX_LIST_ITEM_WORDS = 25
+# Furniture lines are short: a longer line is prose, and skipping it keeps cleaning fast.
+MAX_FURNITURE_CHARS = 400
+MAX_DATELINE_WORDS = 12
 
 
 # One alternation: a single fullmatch per line instead of one per rule (ingest speed).
@@ -141,7 +144,11 @@ def furniture_spans(lines: Sequence[str], starts: Sequence[int]) -> list[Span]:
                 spans.append((starts[i], starts[last] + len(lines[last])))
                 i = last + 1
                 continue
-        if is_furniture_line(line) or (stripped and (is_link_line(line) or is_dateline(line))):
+        if 0 < len(stripped) <= MAX_FURNITURE_CHARS and (
+            is_furniture_line(stripped)
+            or is_link_line(stripped)
+            or (len(stripped.split()) <= MAX_DATELINE_WORDS and is_dateline(stripped))
+        ):
             spans.append((starts[i], starts[i] + len(line)))
         i += 1
     return spans
