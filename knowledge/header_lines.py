@@ -8,7 +8,8 @@ Many copied articles begin like this, and the lines are metadata, never content 
     Date: 2024-03-12
 
 Accepted keys (any case): Title, Source / Outlet / Publication, Author(s) / By, Date /
-Published, URL / Link; also a bare "By Jane Doe" line. The block is the run of such lines at the
+Published / Posted, URL / Link (without an outlet, the URL's site
+stands for it); also a bare "By Jane Doe" line. The block is the run of such lines at the
 very top, optionally after one title line; it ends at the first other line.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlsplit
 
 _KEYS = {
     "title": "title",
@@ -31,6 +33,7 @@ _KEYS = {
     "byline": "authors",
     "date": "date",
     "published": "date",
+    "posted": "date",
     "url": "url",
     "link": "url",
 }
@@ -177,6 +180,10 @@ def read_header_lines(body: str) -> tuple[HeaderFields, str]:
         index += 1
     if not found:
         return HeaderFields(), body
+    if not fields.outlet and fields.url:  # as for web pages: the site stands for the outlet
+        fields.outlet = (
+            urlsplit(fields.url if "//" in fields.url else f"//{fields.url}").hostname or ""
+        )
     if title_line and len(title_line.split()) <= 30:
         fields.title = fields.title or title_line
     elif title_line:  # a long first line is content after all: keep it

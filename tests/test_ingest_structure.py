@@ -182,3 +182,12 @@ async def test_an_index_from_before_sections_re_splits_a_source_on_its_next_inge
         assert await store.upsert_document(doc) == "unchanged"
     finally:
         await store.aclose()
+
+
+def test_a_url_without_an_outlet_names_the_site_and_a_long_first_line_stays_content():
+    meta = parse_text("Pier vote\nURL: https://courier.example/p\n\n" + _words(50), name="p").meta
+    assert (meta.title, meta.outlet) == ("Pier vote", "courier.example")
+    first = _words(40)
+    doc = parse_text(f"{first}\nSource: Coastal Courier\n\n{_words(50)}", name="q")
+    assert doc.meta.outlet == ""
+    assert doc.passages[0].text.startswith("The committee met")
