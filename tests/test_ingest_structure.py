@@ -191,3 +191,19 @@ def test_a_url_without_an_outlet_names_the_site_and_a_long_first_line_stays_cont
     doc = parse_text(f"{first}\nSource: Coastal Courier\n\n{_words(50)}", name="q")
     assert doc.meta.outlet == ""
     assert doc.passages[0].text.startswith("The committee met")
+
+
+async def test_a_quoted_introduction_brings_the_quote_it_introduces(app, tmp_path):
+    source = tmp_path / "pier.txt"
+    source.write_text(
+        "Pier vote\n\n"
+        + _words(45)
+        + "\n\nThe harbour master, Ruth Okafor, thanked the ferry crews and then continued:\n\n"
+        + "“The pier opens again in May, and the lifeboat will have its own slipway.”\n\n"
+        + _words(60),
+        encoding="utf-8",
+    )
+    await app.library.ingest([source])
+    reply, _ = await app.core.ask(console(""), "what did Ruth Okafor say after thanking the crews?")
+    intro = next(b for b in reply.bullets if "continued:" in b.text)
+    assert "The pier opens again in May" in intro.text
