@@ -51,6 +51,7 @@ def answer_json(question: str, answer: Answer | None, reply_dict: dict[str, Any]
                     "source": hit.source.id,
                     "title": hit.source.title,
                     "speaker": hit.passage.speaker,
+                    "section": hit.passage.section,
                     "score": round(hit.bm25, 4),
                     "coverage": round(hit.coverage, 3),
                 }

@@ -95,10 +95,17 @@ async def _write(
     last_id = int(row[0]) if row else 0  # new rows get ids above it (rowid = max + 1)
     await db.execute("UPDATE fts_sync SET deferred = 1")
     await db.executemany(
-        "INSERT INTO passages (source_id, position, speaker, text, keywords)"
-        " VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO passages (source_id, position, speaker, text, keywords, section)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
         [
-            (d.meta.id, p.position, p.speaker, p.text, passage_keywords(d.meta, p.speaker, p.text))
+            (
+                d.meta.id,
+                p.position,
+                p.speaker,
+                p.text,
+                passage_keywords(d.meta, p.speaker, p.text, p.section),
+                p.section,
+            )
             for d in (*added, *updated)
             for p in d.passages
         ],

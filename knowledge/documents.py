@@ -16,12 +16,30 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from knowledge.cleaning import clean_text
+from knowledge.header_lines import HeaderFields, read_header_lines
 from knowledge.models import Document, SourceMeta, Speaker
 from knowledge.passages import split_passages
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _TURN_LABEL = re.compile(r"^([A-Z][A-Z.'\- ]{1,40}):\s", re.MULTILINE)
+# A name label at the start of a paragraph: one to four capitalised words, then a colon.
+_NAME_LABEL = re.compile(
+    r"(?:\A|\n\s*\n)([A-Z][a-z'’.\-]+(?: (?:[A-Z][a-z'’.\-]*|de|van|von|da|al|bin)){0,3}):\s"
+)
+# Words that open a paragraph with a colon in ordinary prose: labels, never speakers.
+_NOT_NAMES = frozenset(
+    [
+        *(
+            "note notes update updates correction corrections clarification source sources "
+            "photo caption related warning disclaimer summary question answer tags share listen "
+            "watch background context transcript"
+        ).split(),
+        "editor's note",
+        "see also",
+        "read more",
+    ]
+)
 _SLUG = re.compile(r"[^a-z0-9]+")
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 # libyaml's safe loader when installed: several times faster than the pure-Python one.
@@ -53,6 +71,8 @@ class FrontMatter(BaseModel):
     origin: str = ""
     search_aliases: dict[str, str] = Field(default_factory=dict)
     keywords: list[str] = Field(default_factory=list)
+    # what a transcript mis-heard -> what was meant: shown as "Heard [Meant]", searched as both
+    corrections: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("date", mode="before")
     @classmethod
@@ -96,7 +116,23 @@ def parse_text(text: str, *, name: str, path: str = "") -> Document:
     """Parse one source's text; `name` stands in for the id and title when nothing better exists."""
     text = text.replace("\r\n", "\n").replace("\x00", "")
     front, body = _split_front_matter(text, name)
+    header, body = read_header_lines(body)
+    if not header.empty:
+        front = _fill_from_header(front, header)
     return build_document(body, front, name=name, path=path, hashed=text)
+
+
+def _fill_from_header(front: FrontMatter, header: HeaderFields) -> FrontMatter:
+    """Front matter wins; header lines fill only what it left empty."""
+    return front.model_copy(
+        update={
+            "title": front.title or header.title,
+            "outlet": front.outlet or header.outlet,
+            "authors": front.authors or header.authors,
+            "date": front.date or header.date,
+            "url": front.url or header.url,
+        }
+    )
 
 
 def build_document(
@@ -114,10 +150,11 @@ def build_document(
         title, body = _title_from_first_line(body, name)
     cleaned = clean_text(body)
     speakers = tuple(Speaker(s.name, s.role) for s in front.speakers)
-    labels_found = {m.group(1).strip() for m in _TURN_LABEL.finditer(cleaned.text)}
+    labels_found = {m.group(1).strip().title() for m in _TURN_LABEL.finditer(cleaned.text)}
+    labels_found |= repeated_name_labels(cleaned.text)
     kind = front.kind or ("transcript" if len(labels_found) >= 2 else "article")
     if not speakers and kind == "transcript":
-        speakers = tuple(Speaker(label.title()) for label in sorted(labels_found))
+        speakers = tuple(Speaker(label) for label in sorted(labels_found))
     meta = SourceMeta(
         id=front.id or slugify(name),
         title=title,
@@ -128,14 +165,29 @@ def build_document(
         kind=kind,
         url=front.url,
         origin=front.origin or (f"file {Path(path).name}" if path else ""),
-        search_aliases=tuple(front.search_aliases.items()),
+        search_aliases=tuple({**front.corrections, **front.search_aliases}.items()),
         keywords=tuple(front.keywords),
+        corrections=tuple(front.corrections.items()),
     )
     passages = split_passages(cleaned.text, speakers=[s.name for s in speakers])
     if not passages:
         raise DocumentError(f"{name}: no text left to index after cleaning")
     digest = hashlib.sha256(hashed.encode("utf-8", "surrogatepass")).hexdigest()
     return Document(meta, passages, digest, path=path, removed=cleaned.removed)
+
+
+def repeated_name_labels(text: str) -> set[str]:
+    """Title-case turn labels ("Jane Doe: …") that open at least two paragraphs each.
+
+    Only a repeating label counts, and only labels shaped like a name, so "Note: …" or
+    "Update: …" in prose never makes an article a transcript.
+    """
+    counts: dict[str, int] = {}
+    for match in _NAME_LABEL.finditer(text):
+        label = match.group(1)
+        if label.lower() not in _NOT_NAMES:
+            counts[label] = counts.get(label, 0) + 1
+    return {label for label, n in counts.items() if n >= 2}
 
 
 def _split_front_matter(text: str, name: str) -> tuple[FrontMatter, str]:

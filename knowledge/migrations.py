@@ -220,6 +220,21 @@ async def m006_source_urls_and_feeds(db: aiosqlite.Connection) -> None:
     )
 
 
+async def m007_passage_sections(db: aiosqlite.Connection) -> None:
+    """The heading a passage sits under: shown in its attribution ("§ Heading") and searched as
+    context, while the heading itself is never a passage (a quote of a title answers nothing).
+
+    Sources indexed before this were split without sections (headings stored as passages), so
+    their content hashes are marked stale: the next ingest of the same file or URL (bundled
+    sources: the next start) re-splits them instead of reporting "unchanged".
+    """
+    await _run(
+        db,
+        "ALTER TABLE passages ADD COLUMN section TEXT NOT NULL DEFAULT ''",
+        "UPDATE sources SET content_hash = 'pre-m007:' || content_hash",
+    )
+
+
 async def m008_health_row(db: aiosqlite.Connection) -> None:
     """One row that the health check (and every open) rewrites: a write that fails when the
     file is read-only, the disk full or the database locked (see knowledge/store_health.py)."""
@@ -251,6 +266,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m004_subscriptions_and_deliveries,
     m005_embeddings,
     m006_source_urls_and_feeds,
+    m007_passage_sections,
     m008_health_row,
     m009_delivery_fencing,
 )

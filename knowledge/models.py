@@ -33,6 +33,9 @@ class SourceMeta:
     origin: str = ""
     search_aliases: tuple[tuple[str, str], ...] = ()
     keywords: tuple[str, ...] = ()  # words people use for the source itself ("episode")
+    # what a transcript mis-heard -> what was meant; quotes stay verbatim and answers show
+    # "Heard [Meant]" the way newspapers do
+    corrections: tuple[tuple[str, str], ...] = ()
 
     @property
     def display_date(self) -> str:
@@ -49,6 +52,7 @@ class PassageDraft:
     position: int
     text: str
     speaker: str | None = None
+    section: str = ""  # the heading the passage sits under in its source ("" when none)
 
     @property
     def words(self) -> int:
@@ -73,6 +77,7 @@ class Passage:
     position: int
     text: str
     speaker: str | None = None
+    section: str = ""  # the source's heading above the passage; context, never quoted
 
 
 @dataclass(frozen=True, slots=True)

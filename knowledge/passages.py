@@ -4,11 +4,17 @@ Passages are the unit of retrieval and citation: big enough to carry a point (ab
 words), small enough to quote, and never spanning two speakers so every quote has one author.
 No passage is longer than MAX_CHARS: a paragraph with no sentence ends (a 9 MB one-line file)
 is cut at word boundaries, because one huge passage makes every question slower.
+
+Two kinds of paragraph are never split from what follows them: an introduction ("… he
+continued:", "X says:") stays with the quote it introduces, and a list's lead-in stays with its
+items, since either alone answers nothing. A heading is never a passage: it becomes the
+`section` of the passages under it (context for the reader and the search, not a quote).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from knowledge.models import PassageDraft
@@ -18,8 +24,22 @@ MAX_WORDS = 150
 MAX_CHARS = 2000  # hard cap on a passage's length, whatever its words and sentences
 _LAST_WORD_WINDOW = 64  # characters looked back for an abbreviation before a sentence end
 
+# A heading: a markdown "#" line, or (outside speaker turns) a short line with no sentence
+# punctuation at its end. Eight words is the issue's limit: longer unpunctuated lines are more
+# often a sentence missing its full stop than a title.
+HEADING_WORDS = 8
+# A list group (lead-in and items) stops growing past this many words, so a very long list is
+# split between items rather than becoming one unquotable passage.
+MAX_GROUP_WORDS = 2 * MAX_WORDS
+# A "heading" seen this often is a page's running header (a PDF prints it on every page),
+# not the title of a part; three, since real documents rarely repeat a section title twice.
+RUNNING_HEADER_REPEATS = 3
+
 _PARAGRAPHS = re.compile(r"\n\s*\n")
-_LABEL = re.compile(r"^([A-Za-z][A-Za-z.'\- ]{1,40}):\s+")
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+(\S.*?)\s*#*$")
+_LIST_ITEM = re.compile(r"^(?:[-*•–▪◦]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+\S")
+_INTRODUCES = re.compile(r":[\s\"“'‘]*$")
+_LABEL = re.compile(r"^([A-Za-z][A-Za-z.'’\- ]{1,40}):\s+")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st gen sen rep gov lt col sgt prof jr sr vs etc inc co corp "
     "jan feb mar apr jun jul aug sep sept oct nov dec no u.s u.k u.n e.g i.e".split()
@@ -45,6 +65,19 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+def _paragraphs(body: str) -> list[str]:
+    """Paragraphs with their lines joined; a markdown heading glued to the text below it (no
+    blank line between) is a paragraph of its own."""
+    out: list[str] = []
+    for raw in _PARAGRAPHS.split(body):
+        first, _, rest = raw.strip().partition("\n")
+        if rest.strip() and _MARKDOWN_HEADING.match(first.strip()):
+            out += [first.strip(), " ".join(rest.split())]
+        else:
+            out.append(" ".join(raw.split()))
+    return [p for p in out if p]
+
+
 def speaker_turns(body: str, speakers: Sequence[str]) -> list[tuple[str | None, list[str]]]:
     """Group paragraphs into (speaker, paragraphs) turns; a label opens a turn, text continues it.
 
@@ -54,8 +87,7 @@ def speaker_turns(body: str, speakers: Sequence[str]) -> list[tuple[str | None, 
     by_upper = {name.upper(): name for name in speakers}
     turns: list[tuple[str | None, list[str]]] = []
     current: str | None = None
-    for raw in _PARAGRAPHS.split(body):
-        paragraph = " ".join(raw.split())
+    for paragraph in _paragraphs(body):
         if not paragraph:
             continue
         match = _LABEL.match(paragraph)
@@ -71,6 +103,51 @@ def speaker_turns(body: str, speakers: Sequence[str]) -> list[tuple[str | None, 
     return [(speaker, paras) for speaker, paras in turns if paras]
 
 
+def heading_text(paragraph: str, *, in_turn: bool = False) -> str | None:
+    """The heading a paragraph is, or None: a markdown heading anywhere; outside a speaker's
+    turn also a short line (<= HEADING_WORDS) that ends without sentence punctuation and
+    starts with a capital or a digit. In a turn a short line is speech ("Right"), not a title."""
+    stripped = paragraph.strip()
+    markdown = _MARKDOWN_HEADING.match(stripped)
+    if markdown:
+        return markdown.group(1).strip()
+    if in_turn or _LIST_ITEM.match(stripped):
+        return None
+    words = stripped.split()
+    if not any(len(w) > 1 and w.isalpha() for w in words):  # a page number, a date, a rule
+        return None
+    if not 0 < len(words) <= HEADING_WORDS or stripped[-1] in ".!?,;:…\"”'’)]":
+        return None
+    return stripped if stripped[0].isupper() or stripped[0].isdigit() else None
+
+
+def is_list_item(paragraph: str) -> bool:
+    return bool(_LIST_ITEM.match(paragraph.strip()))
+
+
+def introduces(paragraph: str) -> bool:
+    """A paragraph that ends with a colon introduces the next one ("… he continued:")."""
+    return bool(_INTRODUCES.search(paragraph))
+
+
+def _glue(units: list[str]) -> list[str]:
+    """Join each introduction to what it introduces and each list item to its lead-in or the
+    item before it, so that packing can never separate them."""
+    glued: list[str] = []
+    open_list = False  # the last glued unit ends with a list item or a lead-in
+    for unit in units:
+        item = is_list_item(unit)
+        follows = bool(glued) and (introduces(glued[-1]) or (item and open_list))
+        fits = not item or len(glued[-1].split()) + len(unit.split()) <= MAX_GROUP_WORDS
+        if follows and fits:
+            glued[-1] = f"{glued[-1]}\n\n{unit}"
+            open_list = item or introduces(unit)
+            continue
+        glued.append(unit)
+        open_list = item or introduces(unit)
+    return glued
+
+
 def _chunks(paragraphs: Iterable[str]) -> list[str]:
     """Pack one turn's paragraphs into chunks of at most MAX_WORDS, merging short tails."""
     units: list[str] = []
@@ -80,7 +157,7 @@ def _chunks(paragraphs: Iterable[str]) -> list[str]:
         else:
             pieces = [piece for s in split_sentences(paragraph) for piece in _cut(s)]
             units.extend(_pack(pieces, joiner=" "))
-    return _pack(units, joiner="\n\n")
+    return _pack(_glue(units), joiner="\n\n")
 
 
 def _cut(sentence: str) -> list[str]:
@@ -133,9 +210,47 @@ def _pack(units: list[str], *, joiner: str) -> list[str]:
     return [joiner.join(chunk) for chunk in chunks]
 
 
+def _join_introduced(
+    turns: list[tuple[str | None, list[str]]],
+) -> list[tuple[str | None, list[str]]]:
+    """Merge a paragraph group into the one before it (same speaker, or both unlabelled) when
+    that one ends with an introduction or a list that this one continues."""
+    joined: list[tuple[str | None, list[str]]] = []
+    for speaker, paragraphs in turns:
+        if joined and joined[-1][0] == speaker and paragraphs:
+            last, first = joined[-1][1][-1], paragraphs[0]
+            continues_list = is_list_item(first) and (is_list_item(last) or introduces(last))
+            if (introduces(last) or continues_list) and heading_text(first) is None:
+                joined[-1] = (speaker, [*joined[-1][1], *paragraphs])
+                continue
+        joined.append((speaker, list(paragraphs)))
+    return joined
+
+
 def split_passages(body: str, *, speakers: Sequence[str] = ()) -> tuple[PassageDraft, ...]:
+    """Passages of a cleaned body; headings become the `section` of the passages below them."""
     drafts: list[PassageDraft] = []
-    for speaker, paragraphs in speaker_turns(body, speakers):
-        for text in _chunks(paragraphs):
-            drafts.append(PassageDraft(position=len(drafts), text=text, speaker=speaker))
+    section = ""
+    turns = _join_introduced(speaker_turns(body, speakers))
+    seen = Counter(
+        heading_text(p, in_turn=speaker is not None) for speaker, group in turns for p in group
+    )
+    for speaker, paragraphs in turns:
+        group: list[str] = []
+        for paragraph in [*paragraphs, None]:
+            heading = (
+                heading_text(paragraph, in_turn=speaker is not None)
+                if paragraph is not None
+                else None
+            )
+            if paragraph is not None and heading is None:
+                group.append(paragraph)
+                continue
+            if heading is not None and seen[heading] >= RUNNING_HEADER_REPEATS:
+                continue  # a running page header (PDF): neither content nor a section
+            for text in _chunks(group):
+                drafts.append(PassageDraft(len(drafts), text, speaker, section))
+            group = []
+            if heading is not None:
+                section = heading
     return tuple(drafts)

@@ -9,6 +9,7 @@ may be another actor's point, PRECEDING_SHARE) and the span fits SPAN_WORDS. A p
 whose another sentence scores nearly as well (SECOND_SHARE) and is not next to the first span
 gives a second quote, so a passage that makes two points shows both. Every quote is copied
 verbatim; only a single over-long sentence is trimmed, and "…" marks the cut at its ends.
+A sentence that introduces the next ("… he continued:") is never quoted without it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from knowledge.models import Hit
+from knowledge.passages import introduces
 from knowledge.query import Query
 from knowledge.scoring import is_question, sentence_texts
 from knowledge.text import stems
@@ -61,7 +63,9 @@ def quotes_of(hit: Hit, query: Query, *, second: bool = True) -> list[tuple[str,
             other = max(rest, key=lambda i: (scores[i], -i))
             if scores[other] >= SECOND_SHARE * scores[best]:
                 extra = span(sentences, scores, other, avoid=taken)
-                found.append((_text(sentences, extra, query), scores[other]))
+                # an introduction whose quote is already the first bullet adds nothing
+                if not introduces(sentences[extra[1] - 1]):
+                    found.append((_text(sentences, extra, query), scores[other]))
     return found
 
 
@@ -75,6 +79,9 @@ def span(
     fragment = size < SHORT_SENTENCE_WORDS and end < len(sentences)
     if fragment and not is_question(sentences[end]):  # a fragment needs what follows
         size += _words(sentences[end])
+        end += 1
+    if end < len(sentences) and end not in avoid and introduces(sentences[end - 1]):
+        size += _words(sentences[end])  # "… he continued:" is quoted with what it introduces
         end += 1
     floors = {-1: PRECEDING_SHARE * scores[best], 1: NEIGHBOUR_SHARE * scores[best]}
     while end - start < MAX_SPAN_SENTENCES:

@@ -41,13 +41,15 @@ def meta_from_json(text: str) -> SourceMeta:
     data["speakers"] = tuple(Speaker(**s) for s in data.get("speakers", ()))
     data["search_aliases"] = tuple(tuple(pair) for pair in data.get("search_aliases", ()))
     data["keywords"] = tuple(data.get("keywords", ()))
+    data["corrections"] = tuple(tuple(pair) for pair in data.get("corrections", ()))
     return SourceMeta(**data)
 
 
-def passage_keywords(meta: SourceMeta, speaker: str | None, text: str) -> str:
-    """Searchable words that are never quoted: speaker and role, the source's outlet and
-    keywords ("episode", "article"), and what a machine transcript mis-heard."""
-    words = [speaker or "", meta.speaker_role(speaker), meta.outlet, *meta.keywords]
+def passage_keywords(meta: SourceMeta, speaker: str | None, text: str, section: str = "") -> str:
+    """Searchable words that are never quoted: speaker and role, the heading the passage sits
+    under, the source's outlet and keywords ("episode", "article"), and what a machine
+    transcript mis-heard."""
+    words = [speaker or "", meta.speaker_role(speaker), section, meta.outlet, *meta.keywords]
     lowered = text.lower()
     words += [meant for heard, meant in meta.search_aliases if heard.lower() in lowered]
     return " ".join(w for w in words if w)
@@ -180,15 +182,16 @@ class Store:
         # several times faster than the per-row trigger, and still one transaction.
         await db.execute("UPDATE fts_sync SET deferred = 1")
         await db.executemany(
-            "INSERT INTO passages (source_id, position, speaker, text, keywords)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO passages (source_id, position, speaker, text, keywords, section)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             [
                 (
                     doc.meta.id,
                     p.position,
                     p.speaker,
                     p.text,
-                    passage_keywords(doc.meta, p.speaker, p.text),
+                    passage_keywords(doc.meta, p.speaker, p.text, p.section),
+                    p.section,
                 )
                 for p in doc.passages
             ],
@@ -233,15 +236,16 @@ class Store:
         Returns (passage, keywords, score) best first, with score = -bm25 so higher wins.
         """
         rows = await self._reader.execute_fetchall(
-            "SELECT p.id, p.source_id, p.position, p.text, p.speaker, p.keywords, s.score"
+            "SELECT p.id, p.source_id, p.position, p.text, p.speaker, p.section, p.keywords,"
+            " s.score"
             " FROM (SELECT rowid, bm25(passages_fts, 1.0, 0.5) AS score FROM passages_fts"
             "       WHERE passages_fts MATCH ? ORDER BY score LIMIT ?) AS s"
             " JOIN passages p ON p.id = s.rowid ORDER BY s.score",
             (match, limit),
         )
         return [
-            (Passage(pid, sid, pos, text, speaker), keywords, -score)
-            for pid, sid, pos, text, speaker, keywords, score in rows
+            (Passage(pid, sid, pos, text, speaker, section), keywords, -score)
+            for pid, sid, pos, text, speaker, section, keywords, score in rows
         ]
 
     async def term_document_counts(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:

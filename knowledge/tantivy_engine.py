@@ -51,13 +51,14 @@ class TantivyEngine:
             return []
         marks = ",".join("?" * len(scores))
         rows = await self._store.reader.execute_fetchall(
-            "SELECT id, source_id, position, text, speaker, keywords FROM passages"  # noqa: S608
+            "SELECT id, source_id, position, text, speaker, section, keywords"  # noqa: S608
+            " FROM passages"
             f" WHERE id IN ({marks})",
             tuple(scores),
         )
         found = [
-            (Passage(pid, sid, pos, text, speaker), keywords, scores[pid])
-            for pid, sid, pos, text, speaker, keywords in rows
+            (Passage(pid, sid, pos, text, speaker, section), keywords, scores[pid])
+            for pid, sid, pos, text, speaker, section, keywords in rows
         ]
         return sorted(found, key=lambda row: (-row[2], row[0].id))
 

@@ -151,11 +151,14 @@ class VectorIndex:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))  # placeholders only; the ids are parameters
-        sql = "SELECT id, source_id, position, text, speaker, keywords FROM passages WHERE id IN "
+        sql = (
+            "SELECT id, source_id, position, text, speaker, section, keywords"
+            " FROM passages WHERE id IN "
+        )
         rows = await self._store.reader.execute_fetchall(f"{sql}({marks})", ids)
         found = {
-            pid: (Passage(pid, sid, pos, text, speaker), keywords)
-            for pid, sid, pos, text, speaker, keywords in rows
+            pid: (Passage(pid, sid, pos, text, speaker, section), keywords)
+            for pid, sid, pos, text, speaker, section, keywords in rows
         }
         return [found[i] for i in ids if i in found]
 

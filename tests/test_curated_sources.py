@@ -168,6 +168,8 @@ def test_body_layout(source_id: str) -> None:
         assert not long, long
     for alias in meta.get("search_aliases", {}):
         assert alias in body, f"search alias {alias!r} does not occur in the body"
+    for heard in meta.get("corrections", {}):
+        assert heard in body, f"correction {heard!r} does not occur in the body"
 
 
 @pytest.mark.parametrize("source_id", SOURCE_IDS)

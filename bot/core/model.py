@@ -54,6 +54,7 @@ class Bullet:
     citation: int
     speaker: str | None = None
     section: str = ""  # a heading the bullet sits under (the digest's standing questions)
+    heading: str = ""  # the source's own heading above the quoted passage ("§ heading")
 
 
 @dataclass(frozen=True, slots=True)

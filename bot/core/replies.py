@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from bot.core.model import Bullet, Button, Citation, Reply, ReplyKind
 from knowledge.answer import Answer, Quote
+from knowledge.corrections import mark_corrections
 from knowledge.models import Source, SourceMeta
 
 MORE = Button("More", "more")
@@ -32,7 +33,8 @@ def cite(
 ) -> tuple[tuple[Bullet, ...], tuple[Citation, ...]]:
     """Bullets and their numbered citations for (quote, section) pairs: sources numbered in
     order of first use; a transcript quote is attributed to its speaker, an article's to its
-    authors. Answers and digests share it so both attribute the same way."""
+    authors. Answers and digests share it so both attribute the same way. A quote stays
+    verbatim; a curated source's corrections are added in brackets ("Shoygu [Shoigu]")."""
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     bullets: list[Bullet] = []
@@ -44,7 +46,9 @@ def cite(
         speaker = quote.hit.passage.speaker if meta.kind == "transcript" else None
         if meta.kind != "transcript" and meta.authors:
             speaker = ", ".join(meta.authors)
-        bullets.append(Bullet(quote.text, numbers[meta.id], speaker, section))
+        text = mark_corrections(quote.text, meta.corrections)
+        heading = quote.hit.passage.section
+        bullets.append(Bullet(text, numbers[meta.id], speaker, section, heading))
     return tuple(bullets), tuple(citations)
 
 

@@ -8,10 +8,13 @@ from bot.core.model import Bullet, Citation, Reply
 
 
 def attribution(bullet: Bullet, citation: Citation | None) -> str:
-    """ "Jean Lee · NPR, Consider This · 11 September 2023 [1]" — who, where, when, which source."""
+    """ "Jean Lee · NPR, Consider This · 11 September 2023 · § Heading [1]" — who, where, when,
+    under which of the source's headings, which source."""
     parts = [bullet.speaker or ""]
     if citation is not None:
         parts += [citation.outlet, citation.date]
+    if bullet.heading:
+        parts.append(f"§ {bullet.heading}")
     return " · ".join(p for p in parts if p) + f" [{bullet.citation}]"
 
 

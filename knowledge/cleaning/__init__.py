@@ -37,6 +37,13 @@ Rules, in the order a pass applies them:
    such as "… via Getty Images" or "/AFP"), both copies go, since a caption is never what a
    question is about and a duplicated one marks scraped page furniture (`PHOTO_CREDITS`).
 
+5. Page furniture (`furniture.py`): whole byline lines ("By Jane Doe, Reuters"), copyright
+   lines ("© 2024 …", "All rights reserved."), publisher outros ("Reporting by …; Editing by
+   …", "This article was originally published …", "Follow us on …"), datelines ("Updated:
+   12 March 2024 10:42 GMT"), lines that are nothing but links, and reading lists: a heading
+   such as "Further reading" or "Related" with the link-like lines after it (links, short
+   list items, headlines without a full stop).
+
 A pass can expose more of the same (a paragraph repeated on both sides of a removed ad), so
 passes repeat until one removes nothing; that also makes cleaning idempotent.
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from knowledge.cleaning.furniture import FURNITURE_HINT, furniture_spans
 from knowledge.cleaning.rules import (
     _CHROME_SUFFIX_HINT,
     CHROME_LINES,
@@ -60,6 +61,8 @@ def _find_spans(lines: Sequence[str], starts: Sequence[int], text: str) -> list[
         fixed += _chrome_spans(lines, starts)
     if _may_match(FOOTER_HEADINGS, text, whole_line=True):
         fixed += _footer_spans(lines, starts, len(text))
+    if FURNITURE_HINT.search(text):
+        fixed += furniture_spans(lines, starts)
 
     def covered(pos: int) -> bool:
         return any(begin <= pos < end for begin, end in fixed)

@@ -18,6 +18,7 @@ import feedparser
 from knowledge.documents import DocumentError, FrontMatter, build_document
 from knowledge.models import Document
 from knowledge.readers.common import source_id, split_authors
+from knowledge.readers.page_meta import author_name
 
 _BLOCK = re.compile(r"(?i)<\s*/?\s*(p|div|br|li|h[1-6]|blockquote|tr|section|article)\b[^>]*>")
 _TAG = re.compile(r"<[^>]+>")
@@ -80,12 +81,21 @@ def _entry_document(entry: Any, key: str, feed_title: str) -> Document:
         id=source_id(title or key, key),
         title=title,
         outlet=feed_title,
-        authors=split_authors(entry.get("author")),
+        authors=_entry_authors(entry),
         date=time.strftime("%Y-%m-%d", when) if when else None,
         url=entry.get("link"),
         origin=f"feed {feed_title}: {key}",
     )
     return build_document(body, front, name=title or key, hashed=f"{title}\n{body}")
+
+
+def _entry_authors(entry: Any) -> list[str]:
+    """An entry's author names; RSS gives "jane@example.org (Jane Doe)" or a bare address,
+    and an address alone is not a name, so it gives no author."""
+    detail = entry.get("author_detail") or {}
+    if detail.get("name"):
+        return [a for a in (author_name(x) for x in split_authors(detail["name"])) if a]
+    return [a for a in (author_name(x) for x in split_authors(entry.get("author"))) if a]
 
 
 def fragment_text(markup: str) -> str:
