@@ -10,16 +10,19 @@ import logging
 import time
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-from knowledge.answer import Answer, compose
+from knowledge.answer import Answer, Quote, compose
 from knowledge.embeddings import Embedder
 from knowledge.ingest import Ingestor, IngestReport, expand_paths
-from knowledge.models import Source
+from knowledge.kinds import reason_marked
+from knowledge.models import Hit, Source
+from knowledge.names import NameVocabulary
 from knowledge.query import QueryParser
 from knowledge.readers.fetch import Fetcher
+from knowledge.scoring import is_question, sentence_texts
 from knowledge.search import SearchEngine, Searcher, SearchResult
 from knowledge.store import Store
 
@@ -112,6 +115,53 @@ class Library:
         result = await self.searcher.search(question, hybrid=hybrid)
         answer = compose(result, offset=offset, max_bullets=self._max_bullets)
         return answer, (time.perf_counter() - started) * 1000
+
+    async def names(self) -> NameVocabulary:
+        """The names the indexed sources use (for follow-ups and misspellings)."""
+        return await self.searcher.names()
+
+    async def reasons(
+        self, question: str, previous: str, shown: int, *, hybrid: bool | None = None
+    ) -> Answer:
+        """A "why?" after `previous`: sentences that give reasons ("because", "so that", "in
+        exchange for" …) for what the previous answer said, other than the quotes it showed,
+        so the user reads something new rather than the same answer again.
+
+        The reasons are looked for around the question and around each quote shown (a reason
+        is often in the passage next to the claim, not next to the question's words)."""
+        before = compose(await self.searcher.search(previous, hybrid=hybrid))
+        seen = {quote.text for quote in before.quotes}
+        result = await self.searcher.search(question, hybrid=hybrid)
+        pools = [result.hits] if not result.abstained else []
+        for quote in before.quotes[: max(shown, 1)]:
+            pools.append((await self.searcher.search(quote.text, hybrid=hybrid)).hits)
+        quotes = _reason_quotes(pools, seen, self._max_bullets)
+        if not quotes:
+            return Answer(question, replace(result, abstained=True, reason=NO_REASON), ())
+        return Answer(question, replace(result, abstained=False), quotes, 0, len(result.hits))
+
+
+NO_REASON = "no passage gives a reason beyond what was shown"
+REASON_POOL = 5  # leading hits of each search looked at for reasons: nearer ones are off-topic
+
+
+def _reason_quotes(pools: list[tuple[Hit, ...]], seen: set[str], limit: int) -> tuple[Quote, ...]:
+    """Up to `limit` reason-giving sentences, one per passage, the question's own hits first."""
+    quotes: list[Quote] = []
+    used: set[int] = set()
+    for depth in range(REASON_POOL):  # round-robin: each pool's best before any second-best
+        for hits in pools:
+            if depth >= len(hits) or len(quotes) >= limit:
+                continue
+            hit = hits[depth]
+            if hit.passage.id in used:
+                continue
+            for sentence in sentence_texts(hit.passage.text):
+                if reason_marked(sentence) and sentence not in seen and not is_question(sentence):
+                    quotes.append(Quote(sentence, hit))
+                    used.add(hit.passage.id)
+                    break
+    return tuple(quotes)
 
 
 @dataclass(frozen=True, slots=True)

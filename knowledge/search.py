@@ -18,6 +18,7 @@ from knowledge.abstention import verdict
 from knowledge.analysed import Analysed, analyse, holds
 from knowledge.diversify import MMR_LAMBDA, diversify
 from knowledge.models import Hit, Passage, SourceMeta
+from knowledge.names import Correction, NameVocabulary
 from knowledge.query import Query, QueryParser
 from knowledge.ranking import DEFAULT_WEIGHTS, RankingWeights
 from knowledge.scoring import (
@@ -56,6 +57,7 @@ class SearchResult:
     reason: str = ""
     semantic: bool = False  # whether vector similarity took part
     focus: Focus = field(default_factory=Focus)
+    read_as: tuple[Correction, ...] = ()  # misspelt names read as the sources' ("stant")
 
     @property
     def best_coverage(self) -> float:
@@ -97,6 +99,7 @@ class Searcher:
         self._df: dict[str, int] = {}
         self._total = 0
         self._stems: OrderedDict[int, Analysed] = OrderedDict()
+        self._names: NameVocabulary | None = None  # built on first use, per generation
 
     @property
     def parser(self) -> QueryParser:
@@ -117,10 +120,11 @@ class Searcher:
     ) -> SearchResult:
         """Rank passages for `question`; `hybrid=False` forces BM25 only (eval compares);
         `ranking` overrides the hybrid weights for this call (benchmarks compare them)."""
+        await self._refresh()
+        question, read_as = (await self.names()).correct(question)
         query = self._parser.parse(question)
         if query.empty:
             return SearchResult(query, (), {}, True, "the question has no searchable words")
-        await self._refresh()
         focus = self._cast.understand(question)
         widen = 1 if focus.source_id is None and focus.speaker is None else FOCUS_WIDEN
         fetched = await self._engine.fts_search(query.fts(), (limit or self._candidates) * widen)
@@ -151,8 +155,17 @@ class Searcher:
             query, hits, weights, min_coverage=self._min_coverage, semantic=evidence is not None
         )
         return SearchResult(
-            query, tuple(hits), weights, abstained, reason, evidence is not None, focus
+            query, tuple(hits), weights, abstained, reason, evidence is not None, focus, read_as
         )
+
+    async def names(self) -> NameVocabulary:
+        """The names the indexed sources use (read once per index generation)."""
+        await self._refresh()
+        if self._names is None:
+            people = {s.name for m in self._metas.values() for s in m.speakers}
+            people |= {a for m in self._metas.values() for a in m.authors}
+            self._names = NameVocabulary(await self._store.passage_texts(), sorted(people))
+        return self._names
 
     async def _rank(
         self,
@@ -257,6 +270,7 @@ class Searcher:
         self._cast = Cast(self._metas.values())
         self._df.clear()
         self._stems.clear()
+        self._names = None
         self._generation = self._store.generation
 
     async def _weights(self, query: Query) -> dict[str, float]:
