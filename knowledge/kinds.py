@@ -129,3 +129,15 @@ _GIVES_REASON = re.compile(
 def reason_marked(text: str) -> bool:
     """Whether a text gives a reason outright ("because", "so that", "in exchange for", …)."""
     return _GIVES_REASON.search(text) is not None
+
+
+_LEADING_AUX = re.compile(rf"^\W*(?:(?:so|ok|okay|and|but)\b[\s,]*)*(?:{_AUX})\s+", re.I)
+
+
+def statement(question: str, kind: str) -> str:
+    """A yes/no question as the proposition it asks about, for matching by meaning: "did they
+    sign a deal?" -> "they sign a deal". The passage that settles it states (or denies) the
+    proposition; it does not ask it, and a question embeds closest to other questions."""
+    if kind != "yes/no":
+        return question
+    return _LEADING_AUX.sub("", question).rstrip(" ?")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from knowledge.kinds import kind_of
+from knowledge.kinds import kind_of, statement
 from knowledge.text import fold, sanitize, stem, token_spans, tokens
 
 MAX_QUESTION_CHARS = 1000
@@ -53,6 +53,11 @@ class Query:
     @property
     def empty(self) -> bool:
         return not self.groups
+
+    @property
+    def statement(self) -> str:
+        """The text to match by meaning: a yes/no question as its proposition."""
+        return statement(self.text, self.kind)
 
     def fts(self) -> str:
         return " OR ".join(g.fts() for g in self.groups)

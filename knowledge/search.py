@@ -139,7 +139,7 @@ class Searcher:
             from knowledge.hybrid import vector_candidates
 
             known = {passage.id for passage, _, _ in rows}
-            text = query.text
+            text = query.statement  # a yes/no question: the proposition it asks about
             if ranking.canonical:
                 text = self._parser.canonical(text, keep=ranking.canonical == "append")
             evidence, extra = await vector_candidates(self._vectors, text, focus, known)

@@ -133,3 +133,24 @@ def test_a_sentence_carries_the_kind_it_states():
     assert carries("reason", "She wants it because the pier is sinking.")
     assert carries("reason", "The pier is sinking, which is why a terminal cannot wait.")
     assert not carries("reason", "She wants a terminal.")
+
+
+def test_a_yes_no_question_is_matched_by_meaning_as_its_proposition():
+    from knowledge.query import QueryParser
+
+    parser = QueryParser.from_files()
+    assert parser.parse("did the council vote on the fees?").statement == (
+        "the council vote on the fees"
+    )
+    assert parser.parse("why did the council vote?").statement == "why did the council vote?"
+
+
+async def test_chat_fillers_do_not_veto_an_answer(harbour: App):
+    plain, _ = await harbour.core.ask(console("", chat="p"), "is the old pier sinking?")
+    chatty, _ = await harbour.core.ask(
+        console("", chat="q"), "ok so is the old pier actually still sinking rn tbh?"
+    )
+
+    assert plain.kind is ReplyKind.ANSWER
+    assert chatty.kind is ReplyKind.ANSWER
+    assert chatty.bullets[0].text == plain.bullets[0].text
