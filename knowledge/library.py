@@ -113,8 +113,31 @@ class Library:
         """Return the answer and how long it took in milliseconds (`hybrid=False`: BM25 only)."""
         started = time.perf_counter()
         result = await self.searcher.search(question, hybrid=hybrid)
+        if result.focus.cast:
+            result = await self._introductions(result, hybrid=hybrid)
         answer = compose(result, offset=offset, max_bullets=self._max_bullets)
         return answer, (time.perf_counter() - started) * 1000
+
+    async def _introductions(self, asked: SearchResult, *, hybrid: bool | None) -> SearchResult:
+        """ "Who were the guests?": the passages that name the sources' speakers in someone
+        else's words (the host's introduction, a credit), most people named first. Their own
+        turns never name them, and the question's words ("guests") rarely appear at all."""
+        people = asked.focus.cast
+        found = await self.searcher.search(" ".join(people), hybrid=hybrid)
+        forms = {name: _name_parts(name) for name in people}
+
+        def named(hit: Hit) -> int:
+            text = hit.passage.text.lower()
+            return sum(
+                1
+                for name, parts in forms.items()
+                if name != hit.passage.speaker and any(part in text for part in parts)
+            )
+
+        hits = sorted((h for h in found.hits if named(h)), key=lambda h: -named(h))
+        if not hits:
+            return asked
+        return replace(found, hits=tuple(hits), abstained=False, reason="", focus=asked.focus)
 
     async def names(self) -> NameVocabulary:
         """The names the indexed sources use (for follow-ups and misspellings)."""
@@ -139,6 +162,11 @@ class Library:
         if not quotes:
             return Answer(question, replace(result, abstained=True, reason=NO_REASON), ())
         return Answer(question, replace(result, abstained=False), quotes, 0, len(result.hits))
+
+
+def _name_parts(name: str) -> tuple[str, ...]:
+    """The words of a name long enough to find it by ("angela", "stent")."""
+    return tuple(f" {part}" for part in name.lower().split() if len(part) > 3)
 
 
 NO_REASON = "no passage gives a reason beyond what was shown"

@@ -123,9 +123,10 @@ class Searcher:
         await self._refresh()
         question, read_as = (await self.names()).correct(question)
         query = self._parser.parse(question)
-        if query.empty:
-            return SearchResult(query, (), {}, True, "the question has no searchable words")
         focus = self._cast.understand(question)
+        if query.empty:
+            empty = "the question has no searchable words"
+            return SearchResult(query, (), {}, True, empty, focus=focus, read_as=read_as)
         widen = 1 if focus.source_id is None and focus.speaker is None else FOCUS_WIDEN
         fetched = await self._engine.fts_search(query.fts(), (limit or self._candidates) * widen)
         # BM25 is scaled by the best match before any restriction: filtering to one source or

@@ -154,3 +154,59 @@ async def test_chat_fillers_do_not_veto_an_answer(harbour: App):
     assert plain.kind is ReplyKind.ANSWER
     assert chatty.kind is ReplyKind.ANSWER
     assert chatty.bullets[0].text == plain.bullets[0].text
+
+
+SHOW = """---
+title: Harbour Hour
+outlet: Coast Radio
+date: 2031-04-03
+authors: [Mira Holt]
+speakers:
+  - name: Mira Holt
+    role: Host
+  - name: Olaf Renner
+    role: Harbour engineer
+  - name: Dana Okafor
+    role: Fisheries economist
+keywords: [episode, radio show]
+---
+
+"""
+TURNS = (
+    "MIRA HOLT: Welcome to Harbour Hour. With me today are Olaf Renner, a harbour engineer,"
+    " and Dana Okafor, who studies the fishing economy of the coast.",
+    "OLAF RENNER: The pilings under the old pier have rotted through, and the repairs only buy"
+    " a winter or two at a time.",
+    "MIRA HOLT: And the fishing fleet?",
+    "DANA OKAFOR: The trawlers land a third less catch than a decade ago, and the fees decide"
+    " where they land it.",
+)
+
+
+@pytest.fixture
+async def radio(tmp_path: Path) -> AsyncIterator[App]:
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "show.md").write_text(SHOW + "\n\n".join(TURNS) + "\n", encoding="utf-8")
+    settings = load_settings(None, store={"bundled_sources": False, "source_dirs": [folder]})
+    async with open_app(settings, db_path=tmp_path / "r.sqlite3") as opened:
+        yield opened
+
+
+async def test_what_did_a_speaker_say_quotes_their_turns(radio: App):
+    reply, _ = await radio.core.ask(console(""), "What did Olaf Renner say?")
+
+    assert reply.kind is ReplyKind.ANSWER
+    assert {b.speaker for b in reply.bullets} == {"Olaf Renner"}
+    assert "pilings under the old pier" in reply.bullets[0].text
+
+
+@pytest.mark.parametrize("question", ["Who were the guests?", "who was on the show"])
+async def test_who_took_part_is_answered_by_the_introductions(radio: App, question: str):
+    reply, _ = await radio.core.ask(console(""), question)
+
+    assert reply.kind is ReplyKind.ANSWER
+    first = reply.bullets[0]
+    assert first.speaker == "Mira Holt"
+    assert "Olaf Renner" in first.text
+    assert "Dana Okafor" in first.text
