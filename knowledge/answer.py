@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from knowledge.diversify import facet_words
 from knowledge.models import Hit
 from knowledge.quotes import quotes_of, turn_quotes
 from knowledge.search import SearchResult
@@ -76,7 +77,7 @@ def compose(result: SearchResult, *, offset: int = 0, max_bullets: int = MAX_BUL
                 (quote.hit.passage.id, f"its best sentence scores {weight / top:.0%} of the best")
             )
             continue
-        words = frozenset(stems(quote.text))
+        words = facet_words(frozenset(stems(quote.text)), result.query)
         twin = next(
             (
                 n

@@ -71,7 +71,7 @@ TURN_WEIGHT = 1.0  # a turn's quote when the question named only its speaker: ra
 def turn_quotes(hit: Hit) -> list[tuple[str, float]]:
     """The most substantial statement of a speaker's turn (and what it needs around it), for
     "what did X say?", whose only words are X's name, which the turn itself never contains."""
-    sentences = sentence_texts(hit.passage.text)
+    sentences = list(sentence_texts(hit.passage.text))
     scores = [0.0 if is_question(t) else float(min(_words(t), SPAN_WORDS)) for t in sentences]
     if not any(scores):
         return []

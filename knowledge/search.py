@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from knowledge.abstention import verdict
 from knowledge.analysed import Analysed, analyse, holds
-from knowledge.diversify import MMR_LAMBDA, diversify
+from knowledge.diversify import MMR_LAMBDA, diversify, facet_words
 from knowledge.models import Hit, Passage, SourceMeta
 from knowledge.names import Correction, NameVocabulary
 from knowledge.query import Query, QueryParser
@@ -149,7 +149,7 @@ class Searcher:
         ranked = await self._rank(query, rows, weights, focus, evidence, top_bm25, ranking)
         hits = diversify(
             ranked,
-            lambda hit: self._stems[hit.passage.id].content,
+            lambda hit: facet_words(self._stems[hit.passage.id].content, query),
             mmr=ranking.mmr if evidence is not None else MMR_LAMBDA,
         )
         abstained, reason = verdict(

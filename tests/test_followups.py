@@ -210,3 +210,16 @@ async def test_who_took_part_is_answered_by_the_introductions(radio: App, questi
     assert first.speaker == "Mira Holt"
     assert "Olaf Renner" in first.text
     assert "Dana Okafor" in first.text
+
+
+def test_facets_are_what_a_passage_says_beyond_the_question():
+    from knowledge.analysed import analyse
+    from knowledge.diversify import facet_words
+    from knowledge.query import QueryParser
+
+    query = QueryParser.from_files().parse("what does the mayor want")
+    terminal = facet_words(analyse("The mayor wants a ferry terminal", "").content, query)
+    parking = facet_words(analyse("The mayor wants cheaper parking", "").content, query)
+
+    assert not terminal & parking  # two different wants share nothing once the question is out
+    assert "ferri" in terminal
