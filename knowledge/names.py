@@ -32,6 +32,7 @@ MAX_NAME_WORDS = 4
 # what it says, not a misspelt name; names the sources use are in the corpus anyway.
 MAX_ZIPF = 2.5
 MIN_SOUND = 3  # a phonetic key this short matches too many words to mean anything
+MAX_CACHED = 10_000  # question words remembered with their reading
 
 
 def edit_limit(word: str) -> int:
@@ -79,6 +80,10 @@ class NameVocabulary:
                 self._phrases[key], counts[key] = run, seen
         self._name_words = {w for key in self._phrases for w in key.split() if len(w) >= MIN_WORD}
         self._by_key: dict[str, list[str]] = {}
+        self._by_length: dict[int, list[str]] = {}
+        for word in sorted(self._name_words):
+            self._by_length.setdefault(len(word), []).append(word)
+        self._closest_cache: dict[str, str | None] = {}
         for word in self._name_words:
             self._by_key.setdefault(sound(word), []).append(word)
 
@@ -100,8 +105,6 @@ class NameVocabulary:
         for i, word in enumerate(words):
             if len(word) < MIN_WORD or word in self._words or not word.isalpha():
                 continue
-            if zipf_frequency(word, "en") >= MAX_ZIPF:
-                continue
             best = self._closest(word)
             if best is None:
                 continue
@@ -117,14 +120,22 @@ class NameVocabulary:
         return "".join(out), tuple(c for _, _, c in found)
 
     def _closest(self, word: str) -> str | None:
+        """The name word `word` is a misspelling of, or None (cached: chats repeat words)."""
+        if word not in self._closest_cache:
+            if len(self._closest_cache) > MAX_CACHED:
+                self._closest_cache.clear()
+            common = zipf_frequency(word, "en") >= MAX_ZIPF
+            self._closest_cache[word] = None if common else self._nearest(word)
+        return self._closest_cache[word]
+
+    def _nearest(self, word: str) -> str | None:
         limit = edit_limit(word)
         best: tuple[int, str] | None = None
-        for name in self._name_words:
-            if abs(len(name) - len(word)) > limit:
-                continue
-            distance = bounded_distance(word, name, limit)
-            if distance <= limit and (best is None or (distance, name) < best):
-                best = (distance, name)
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            for name in self._by_length.get(length, ()):
+                distance = bounded_distance(word, name, limit)
+                if distance <= limit and (best is None or (distance, name) < best):
+                    best = (distance, name)
         if best is not None:
             return best[1]
         key = sound(word)
