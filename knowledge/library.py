@@ -164,6 +164,20 @@ class Library:
         return Answer(question, replace(result, abstained=False), quotes, 0, len(result.hits))
 
 
+def _shown(sentence: str, seen: set[str]) -> bool:
+    """Whether a sentence was (part of) a quote already shown; quotes may be spans of several
+    sentences or one trimmed with "…", so containment either way counts."""
+    text = " ".join(sentence.split())
+    for quote in seen:
+        shown = " ".join(quote.replace("…", " ").split())
+        if text in shown or (len(shown) > MIN_SHOWN_CHARS and shown in text):
+            return True
+    return False
+
+
+MIN_SHOWN_CHARS = 20  # a trimmed quote shorter than this could be inside any sentence
+
+
 def _name_parts(name: str) -> tuple[str, ...]:
     """The words of a name long enough to find it by ("angela", "stent")."""
     return tuple(f" {part}" for part in name.lower().split() if len(part) > 3)
@@ -185,7 +199,11 @@ def _reason_quotes(pools: list[tuple[Hit, ...]], seen: set[str], limit: int) -> 
             if hit.passage.id in used:
                 continue
             for sentence in sentence_texts(hit.passage.text):
-                if reason_marked(sentence) and sentence not in seen and not is_question(sentence):
+                if (
+                    reason_marked(sentence)
+                    and not _shown(sentence, seen)
+                    and not is_question(sentence)
+                ):
                     quotes.append(Quote(sentence, hit))
                     used.add(hit.passage.id)
                     break

@@ -223,3 +223,12 @@ def test_facets_are_what_a_passage_says_beyond_the_question():
 
     assert not terminal & parking  # two different wants share nothing once the question is out
     assert "ferri" in terminal
+
+
+def test_a_sentence_inside_a_shown_quote_counts_as_shown():
+    from knowledge.library import _shown
+
+    seen = {"The pier is sinking. It is old.", "…every winter, so the mayor wants a terminal…"}
+    assert _shown("It sinks a little more every winter, so the mayor wants a terminal.", seen)
+    assert _shown("The pier is sinking.", seen)
+    assert not _shown("The fees pay for the dredging because the channel silts up.", seen)
