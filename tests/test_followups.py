@@ -232,3 +232,21 @@ def test_a_sentence_inside_a_shown_quote_counts_as_shown():
     assert _shown("It sinks a little more every winter, so the mayor wants a terminal.", seen)
     assert _shown("The pier is sinking.", seen)
     assert not _shown("The fees pay for the dredging because the channel silts up.", seen)
+
+
+async def test_where_prefers_the_passage_that_names_a_place(tmp_path: Path):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "council.md").write_text(
+        "---\ntitle: Council notes\noutlet: Coast Ledger\ndate: 2031-04-04\n---\n\n"
+        "The council meets and meets again: the council meets whenever the harbour fees"
+        " change, and the council meets when the ferry is late.\n\n"
+        "Since the flood the council meets in Saltmere, upstairs in the old customs house.\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(None, store={"bundled_sources": False, "source_dirs": [folder]})
+    async with open_app(settings, db_path=tmp_path / "c.sqlite3") as app:
+        result = await app.library.search("where does the council meet?")
+
+    assert result.query.kind == "place"
+    assert "customs house" in result.hits[0].passage.text
