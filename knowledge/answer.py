@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from knowledge.diversify import facet_words
 from knowledge.models import Hit
-from knowledge.quotes import quotes_of
+from knowledge.quotes import quotes_of, turn_quotes
 from knowledge.search import SearchResult
 from knowledge.text import stems
 
@@ -54,6 +55,8 @@ def compose(result: SearchResult, *, offset: int = 0, max_bullets: int = MAX_BUL
     skipped: list[tuple[int, str]] = []
     for index, hit in enumerate(result.hits[offset : offset + max_bullets * 2], start=offset):
         found = [(text, weight) for text, weight in quotes_of(hit, result.query) if weight > 0]
+        if not found and hit.passage.speaker and hit.passage.speaker == result.focus.speaker:
+            found = turn_quotes(hit)  # "what did X say?": X's turn is the answer
         for text, weight in found:
             candidates.append((index, weight, Quote(text, hit)))
         if not found:
@@ -74,7 +77,7 @@ def compose(result: SearchResult, *, offset: int = 0, max_bullets: int = MAX_BUL
                 (quote.hit.passage.id, f"its best sentence scores {weight / top:.0%} of the best")
             )
             continue
-        words = frozenset(stems(quote.text))
+        words = facet_words(frozenset(stems(quote.text)), result.query)
         twin = next(
             (
                 n

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from knowledge.models import Hit
+from knowledge.query import Query
 
 MMR_LAMBDA = 0.75
 DIVERSIFY = 12  # how many leading picks are reordered
@@ -51,3 +52,12 @@ def diversify(
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     shared = len(a & b)  # |a ∪ b| = |a| + |b| - |a ∩ b|, without building the union
     return shared / ((len(a) + len(b) - shared) or 1)
+
+
+def facet_words(content: frozenset[str], query: Query) -> frozenset[str]:
+    """What a passage says beyond the question: its content words less the question's own.
+
+    Every good answer to "what does Kim want" shares "Kim" and "want"; counting them as
+    overlap makes different wants look alike, and the same want in other words look new."""
+    asked = {word for group in query.groups for phrase in group.stemmed for word in phrase}
+    return content - asked

@@ -11,16 +11,19 @@ import time
 import tomllib
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-from knowledge.answer import Answer, compose
+from knowledge.answer import Answer, Quote, compose
 from knowledge.embeddings import Embedder
 from knowledge.ingest import IngestLimits, Ingestor, IngestReport, expand_paths
-from knowledge.models import Source
+from knowledge.kinds import reason_marked
+from knowledge.models import Hit, Source
+from knowledge.names import NameVocabulary
 from knowledge.query import QueryParser
 from knowledge.readers.fetch import Fetcher
+from knowledge.scoring import is_question, sentence_texts
 from knowledge.search import SearchEngine, Searcher, SearchResult
 from knowledge.source_identity import bundled_sources_dir
 from knowledge.store import Store
@@ -128,8 +131,101 @@ class Library:
         """Return the answer and how long it took in milliseconds (`hybrid=False`: BM25 only)."""
         started = time.perf_counter()
         result = await self.searcher.search(question, hybrid=hybrid)
+        if result.focus.cast:
+            result = await self._introductions(result, hybrid=hybrid)
         answer = compose(result, offset=offset, max_bullets=self._max_bullets)
         return answer, (time.perf_counter() - started) * 1000
+
+    async def _introductions(self, asked: SearchResult, *, hybrid: bool | None) -> SearchResult:
+        """ "Who were the guests?": the passages that name the sources' speakers in someone
+        else's words (the host's introduction, a credit), most people named first. Their own
+        turns never name them, and the question's words ("guests") rarely appear at all."""
+        people = asked.focus.cast
+        found = await self.searcher.search(" ".join(people), hybrid=hybrid)
+        forms = {name: _name_parts(name) for name in people}
+
+        def named(hit: Hit) -> int:
+            text = hit.passage.text.lower()
+            return sum(
+                1
+                for name, parts in forms.items()
+                if name != hit.passage.speaker and any(part in text for part in parts)
+            )
+
+        hits = sorted((h for h in found.hits if named(h)), key=lambda h: -named(h))
+        if not hits:
+            return asked
+        return replace(found, hits=tuple(hits), abstained=False, reason="", focus=asked.focus)
+
+    async def names(self) -> NameVocabulary:
+        """The names the indexed sources use (for follow-ups and misspellings)."""
+        return await self.searcher.names()
+
+    async def reasons(
+        self, question: str, previous: str, shown: int, *, hybrid: bool | None = None
+    ) -> Answer:
+        """A "why?" after `previous`: sentences that give reasons ("because", "so that", "in
+        exchange for" …) for what the previous answer said, other than the quotes it showed,
+        so the user reads something new rather than the same answer again.
+
+        The reasons are looked for around the question and around each quote shown (a reason
+        is often in the passage next to the claim, not next to the question's words)."""
+        before = compose(await self.searcher.search(previous, hybrid=hybrid))
+        seen = {quote.text for quote in before.quotes}
+        result = await self.searcher.search(question, hybrid=hybrid)
+        pools = [result.hits] if not result.abstained else []
+        for quote in before.quotes[: max(shown, 1)]:
+            pools.append((await self.searcher.search(quote.text, hybrid=hybrid)).hits)
+        quotes = _reason_quotes(pools, seen, self._max_bullets)
+        if not quotes:
+            return Answer(question, replace(result, abstained=True, reason=NO_REASON), ())
+        return Answer(question, replace(result, abstained=False), quotes, 0, len(result.hits))
+
+
+def _shown(sentence: str, seen: set[str]) -> bool:
+    """Whether a sentence was (part of) a quote already shown; quotes may be spans of several
+    sentences or one trimmed with "…", so containment either way counts."""
+    text = " ".join(sentence.split())
+    for quote in seen:
+        shown = " ".join(quote.replace("…", " ").split())
+        if text in shown or (len(shown) > MIN_SHOWN_CHARS and shown in text):
+            return True
+    return False
+
+
+MIN_SHOWN_CHARS = 20  # a trimmed quote shorter than this could be inside any sentence
+
+
+def _name_parts(name: str) -> tuple[str, ...]:
+    """The words of a name long enough to find it by ("angela", "stent")."""
+    return tuple(f" {part}" for part in name.lower().split() if len(part) > 3)
+
+
+NO_REASON = "no passage gives a reason beyond what was shown"
+REASON_POOL = 5  # leading hits of each search looked at for reasons: nearer ones are off-topic
+
+
+def _reason_quotes(pools: list[tuple[Hit, ...]], seen: set[str], limit: int) -> tuple[Quote, ...]:
+    """Up to `limit` reason-giving sentences, one per passage, the question's own hits first."""
+    quotes: list[Quote] = []
+    used: set[int] = set()
+    for depth in range(REASON_POOL):  # round-robin: each pool's best before any second-best
+        for hits in pools:
+            if depth >= len(hits) or len(quotes) >= limit:
+                continue
+            hit = hits[depth]
+            if hit.passage.id in used:
+                continue
+            for sentence in sentence_texts(hit.passage.text):
+                if (
+                    reason_marked(sentence)
+                    and not _shown(sentence, seen)
+                    and not is_question(sentence)
+                ):
+                    quotes.append(Quote(sentence, hit))
+                    used.add(hit.passage.id)
+                    break
+    return tuple(quotes)
 
 
 @dataclass(frozen=True, slots=True)

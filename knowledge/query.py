@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from knowledge.kinds import kind_of, statement
 from knowledge.text import fold, sanitize, stem, token_spans, tokens
 
 MAX_QUESTION_CHARS = 1000
@@ -47,10 +48,16 @@ class Query:
     wants: str = (
         ""  # "date" for "when ...?", "clock" for "what time ...?": the answer must state one
     )
+    kind: str = "other"  # what kind of answer it asks for: one of `knowledge.kinds.KINDS`
 
     @property
     def empty(self) -> bool:
         return not self.groups
+
+    @property
+    def statement(self) -> str:
+        """The text to match by meaning: a yes/no question as its proposition."""
+        return statement(self.text, self.kind)
 
     def fts(self) -> str:
         return " OR ".join(g.fts() for g in self.groups)
@@ -121,7 +128,7 @@ class QueryParser:
                 groups.append(TermGroup(word, ((word,),), ((key,),), word))
         wants = "clock" if _CLOCK_QUESTION.search(text) else ""
         wants = "date" if _DATE_QUESTION.search(text) else wants
-        return Query(text=text.strip(), groups=tuple(groups), wants=wants)
+        return Query(text=text.strip(), groups=tuple(groups), wants=wants, kind=kind_of(text))
 
     def canonical(self, text: str, *, keep: bool = False) -> str:
         """`text` (folded) with each name of an entity replaced by the entity's own name.

@@ -69,6 +69,25 @@ def quotes_of(hit: Hit, query: Query, *, second: bool = True) -> list[tuple[str,
     return found
 
 
+TURN_WEIGHT = 1.0  # a turn's quote when the question named only its speaker: rank order rules
+
+
+def turn_quotes(hit: Hit) -> list[tuple[str, float]]:
+    """The most substantial statement of a speaker's turn (and what it needs around it), for
+    "what did X say?", whose only words are X's name, which the turn itself never contains."""
+    sentences = list(sentence_texts(hit.passage.text))
+    scores = [0.0 if is_question(t) else float(min(_words(t), SPAN_WORDS)) for t in sentences]
+    if not any(scores):
+        return []
+    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
+    start, end = span(sentences, scores, best)
+    text = " ".join(sentences[start:end])
+    if end - start == 1 and _words(text) > MAX_QUOTE_WORDS:
+        words = text.split()
+        text = " ".join(words[:MAX_QUOTE_WORDS]) + "…"
+    return [(text, TURN_WEIGHT)]
+
+
 def span(
     sentences: list[str], scores: list[float], best: int, avoid: set[int] | None = None
 ) -> tuple[int, int]:

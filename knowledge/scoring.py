@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from knowledge.kinds import TYPED, carries
 from knowledge.passages import split_sentences
 from knowledge.query import Query, TermGroup
 from knowledge.text import stems
@@ -117,16 +118,22 @@ def best_sentence(
 
 
 def states(wants: str, text: str) -> bool:
-    """Whether a sentence gives what the question asks for: a date ("when") or a clock time."""
+    """Whether a sentence gives what the question asks for: a date ("when") or a clock time,
+    or (`knowledge.kinds.TYPED`) a number, a place, a person or a reason."""
+    if wants in TYPED:
+        return carries(wants, text)
     pattern = CLOCK_EXPRESSION if wants == "clock" else TIME_EXPRESSION
     return not wants or pattern.search(text) is not None
 
 
 def answer_type(query: Query) -> str:
-    """What kind of answer the question asks for ("date", "clock" or ""), anywhere in it."""
+    """What kind of answer the question asks for ("date", "clock", one of
+    `knowledge.kinds.TYPED`, or "" for any), for ranking: a sentence of that kind is preferred."""
     if query.wants:
         return query.wants
-    return "date" if _WHEN_CLAUSE.search(query.text) else ""
+    if _WHEN_CLAUSE.search(query.text):
+        return "date"
+    return query.kind if query.kind in TYPED else ""
 
 
 def states_any(wants: str, sentences: tuple[Sentence, ...]) -> bool:

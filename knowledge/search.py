@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from knowledge.abstention import verdict
 from knowledge.analysed import Analysed, analyse, holds
-from knowledge.diversify import MMR_LAMBDA, diversify
+from knowledge.diversify import MMR_LAMBDA, diversify, facet_words
 from knowledge.models import Hit, Passage, SourceMeta
+from knowledge.names import Correction, NameVocabulary
 from knowledge.query import Query, QueryParser
 from knowledge.ranking import DEFAULT_WEIGHTS, RankingWeights
 from knowledge.scoring import (
@@ -56,6 +57,7 @@ class SearchResult:
     reason: str = ""
     semantic: bool = False  # whether vector similarity took part
     focus: Focus = field(default_factory=Focus)
+    read_as: tuple[Correction, ...] = ()  # misspelt names read as the sources' ("stant")
 
     @property
     def best_coverage(self) -> float:
@@ -97,6 +99,7 @@ class Searcher:
         self._df: dict[str, int] = {}
         self._total = 0
         self._stems: OrderedDict[int, Analysed] = OrderedDict()
+        self._names: NameVocabulary | None = None  # built on first use, per generation
 
     @property
     def parser(self) -> QueryParser:
@@ -117,11 +120,13 @@ class Searcher:
     ) -> SearchResult:
         """Rank passages for `question`; `hybrid=False` forces BM25 only (eval compares);
         `ranking` overrides the hybrid weights for this call (benchmarks compare them)."""
-        query = self._parser.parse(question)
-        if query.empty:
-            return SearchResult(query, (), {}, True, "the question has no searchable words")
         await self._refresh()
+        question, read_as = (await self.names()).correct(question)
+        query = self._parser.parse(question)
         focus = self._cast.understand(question)
+        if query.empty:
+            empty = "the question has no searchable words"
+            return SearchResult(query, (), {}, True, empty, focus=focus, read_as=read_as)
         widen = 1 if focus.source_id is None and focus.speaker is None else FOCUS_WIDEN
         fetched = await self._engine.fts_search(query.fts(), (limit or self._candidates) * widen)
         # BM25 is scaled by the best match before any restriction: filtering to one source or
@@ -135,7 +140,7 @@ class Searcher:
             from knowledge.hybrid import vector_candidates
 
             known = {passage.id for passage, _, _ in rows}
-            text = query.text
+            text = query.statement  # a yes/no question: the proposition it asks about
             if ranking.canonical:
                 text = self._parser.canonical(text, keep=ranking.canonical == "append")
             evidence, extra = await vector_candidates(self._vectors, text, focus, known)
@@ -144,15 +149,24 @@ class Searcher:
         ranked = await self._rank(query, rows, weights, focus, evidence, top_bm25, ranking)
         hits = diversify(
             ranked,
-            lambda hit: self._stems[hit.passage.id].content,
+            lambda hit: facet_words(self._stems[hit.passage.id].content, query),
             mmr=ranking.mmr if evidence is not None else MMR_LAMBDA,
         )
         abstained, reason = verdict(
             query, hits, weights, min_coverage=self._min_coverage, semantic=evidence is not None
         )
         return SearchResult(
-            query, tuple(hits), weights, abstained, reason, evidence is not None, focus
+            query, tuple(hits), weights, abstained, reason, evidence is not None, focus, read_as
         )
+
+    async def names(self) -> NameVocabulary:
+        """The names the indexed sources use (read once per index generation)."""
+        await self._refresh()
+        if self._names is None:
+            people = {s.name for m in self._metas.values() for s in m.speakers}
+            people |= {a for m in self._metas.values() for a in m.authors}
+            self._names = NameVocabulary(await self._store.passage_texts(), sorted(people))
+        return self._names
 
     async def _rank(
         self,
@@ -257,6 +271,7 @@ class Searcher:
         self._cast = Cast(self._metas.values())
         self._df.clear()
         self._stems.clear()
+        self._names = None
         self._generation = self._store.generation
 
     async def _weights(self, query: Query) -> dict[str, float]:

@@ -228,6 +228,11 @@ class Store:
         rows = await self._reader.execute_fetchall("SELECT count(*) FROM passages")
         return int(next(iter(rows))[0])
 
+    async def passage_texts(self) -> list[str]:
+        """Every passage's text, for the vocabulary of names (`knowledge.names`)."""
+        rows = await self._reader.execute_fetchall("SELECT text FROM passages")
+        return [text for (text,) in rows]
+
     # -- search --------------------------------------------------------------------------
 
     async def fts_search(self, match: str, limit: int) -> list[tuple[Passage, str, float]]:

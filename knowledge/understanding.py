@@ -22,6 +22,15 @@ _KIND_WORDS = frozenset(
     " program programme radio".split()
 )
 _WHO = re.compile(r"^\W*(?:who(?:'s| is| was)|who are)\s+(.+?)\W*$", re.I)
+# "who were the guests?", "who was on the show?", "who spoke?": the people a source introduces.
+_CAST = re.compile(
+    r"^\W*(?:so |and |ok )?who(?:'s|'re| is| are| was| were)? (?:(?:all )?the (?:guests?|speakers?|"
+    r"panel(?:ists)?|participants?|interviewees?|experts?|people (?:on|in) (?:it|the \w+))|"
+    r"(?:on|in) (?:the |this |that )?(?:show|episode|podcast|programme|program|panel|"
+    r"interview|broadcast)|(?:interviewed|speaking|talking|featured))\b"
+    r"|^\W*who (?:spoke|speaks|took part|takes part|appeared|appears)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +40,12 @@ class Focus:
     speaker: str | None = None  # only passages this person speaks
     source_id: str | None = None  # only passages of this source
     person: str | None = None  # "who is X": prefer passages that name X, not X's own turns
+    cast: tuple[str, ...] = ()  # "who were the guests?": the people the sources introduce
     note: str = ""  # for /why: how the question was understood
 
     @property
     def empty(self) -> bool:
-        return not (self.speaker or self.source_id or self.person)
+        return not (self.speaker or self.source_id or self.person or self.cast)
 
 
 def understand(question: str, metas: Iterable[SourceMeta]) -> Focus:
@@ -87,6 +97,9 @@ class Cast:
             name = self._match_person(" ".join(tokens(who.group(1))))
             if name:
                 return Focus(person=name, note=f"asks who {name} is: introductions and credits")
+        if _CAST.search(question) and self._speakers:
+            cast = tuple(sorted(self._speakers & set(self._people)))
+            return Focus(cast=cast, note="asks who takes part: the introductions")
         source_id = self._match_source(words, text)
         for name, says in self._says:
             if says.search(text):

@@ -42,8 +42,9 @@ async def test_follow_ups_resolve_against_the_chats_last_question(app):
     assert reply.title == "what does Putin want?"
     other_chat, _ = await app.core.ask(console("", chat="g"), "and Putin?")
     assert other_chat.title == "and Putin?"
+    assert reply.body[0] == "Reading this as: what does Putin want?"
     why, _ = await app.core.ask(console("", chat="f"), "why?")
-    assert why.title == "Why? what does Putin want?"
+    assert why.title == "why does Putin want that?"
 
 
 async def test_why_explains_an_abstention_and_needs_a_question_first(app):

@@ -197,13 +197,20 @@ class Core:
         truncated = len(question) > MAX_MESSAGE_CHARS
         question = question[:MAX_MESSAGE_CHARS]
         last = await self._library.store.last_question(message.platform, message.chat_id)
-        question = resolve(question, last[0] if last else None)  # "and Putin?", "why?"
+        names = await self._library.names()
+        resolved = resolve(question, last[0] if last else None, is_name=names.is_name)
+        question = resolved.question  # "and Putin?" -> "what does Putin want?"
         started = time.perf_counter()
-        answer, _ = await self._library.answer(question)
+        if resolved.reasons and last:
+            answer = await self._library.reasons(question, resolved.previous, last[1])
+        else:
+            answer, _ = await self._library.answer(question)
         elapsed = time.perf_counter() - started
         if self._metrics is not None:
             self._metrics.question(message.platform, elapsed, abstained=answer.abstained)
-        reply = replies.answer_reply(answer, question=_title(question))
+        reply = replies.answer_reply(
+            answer, question=_title(question), reading_as=question if resolved.rewritten else ""
+        )
         try:
             question_id = await self._chats.record_answer(  # /more state and log, one transaction
                 message.platform,

@@ -52,14 +52,19 @@ def cite(
     return tuple(bullets), tuple(citations)
 
 
-def answer_reply(answer: Answer, *, question: str) -> Reply:
-    """An answer, or a plain "not covered" when no passage is relevant enough."""
+def answer_reply(answer: Answer, *, question: str, reading_as: str = "") -> Reply:
+    """An answer, or a plain "not covered" when no passage is relevant enough.
+
+    `reading_as`: the whole question a follow-up was read as ("and Putin?" -> "what does Putin
+    want?"); a misspelt name read as one the sources use is said too ("read as: Jake Sullivan"),
+    so a wrong guess shows instead of looking like a bad answer."""
+    notes = reading_notes(answer, reading_as)
     if answer.abstained:
         body = "No more passages for that question." if answer.offset else NOT_COVERED
         return Reply(
             kind=ReplyKind.ABSTAIN,
             title=question,
-            body=(body,),
+            body=(*notes, body),
             extra={"reason": answer.reason},
         )
     bullets, citations = cite((quote, "") for quote in answer.quotes)
@@ -67,10 +72,20 @@ def answer_reply(answer: Answer, *, question: str) -> Reply:
     return Reply(
         kind=ReplyKind.ANSWER,
         title=question,
+        body=notes,
         bullets=bullets,
         citations=citations,
         buttons=(MORE,) if more else (),
     )
+
+
+def reading_notes(answer: Answer, reading_as: str = "") -> tuple[str, ...]:
+    """ "Reading this as: …" for a rewritten follow-up, "(read as: …)" for corrected names."""
+    notes = [f"Reading this as: {reading_as}"] if reading_as else []
+    names = list(dict.fromkeys(c.name for c in answer.result.read_as))
+    if names:
+        notes.append(f"(read as: {', '.join(names)})")
+    return tuple(notes)
 
 
 def describe_source(source: Source) -> str:
