@@ -68,9 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     evaluate = commands.add_parser("eval", parents=[common], help="score against an eval set")
-    evaluate.add_argument("file", nargs="?", type=Path, help="JSON Lines eval set")
+    evaluate.add_argument("file", nargs="*", type=Path, help="JSON Lines eval sets")
     evaluate.add_argument(
         "--k", type=at_least_one, default=5, help="passages considered per question"
+    )
+    evaluate.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        help="held-out figures: choose the refusal rule on the other folds (e.g. 5)",
     )
     health = commands.add_parser(
         "serve-health", parents=[common], help="serve /healthz and /metrics only (no chat)"

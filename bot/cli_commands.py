@@ -24,7 +24,7 @@ from bot.core.delivery import ChatTarget, PreviewSender
 from bot.core.digest_reply import digest_reply
 from bot.core.model import Message
 from bot.core.why import explain_lines
-from bot.eval_table import eval_table, summary_table
+from bot.eval_table import eval_table, kinds_table, rules_table, summary_table
 from bot.observability.serve import cmd_serve_health
 from bot.progress import terminal_progress
 from bot.render.text import render_text
@@ -32,6 +32,7 @@ from bot.runner import RunError, build_adapters, run
 from bot.terminal import stderr_console, stdout_console, wrap
 from knowledge.answer import Answer
 from knowledge.evaluation import EvalFormatError, evaluate, load_items
+from knowledge.folds import held_out_report
 from knowledge.library import bundled_sources_dir
 
 out = stdout_console()
@@ -205,17 +206,25 @@ def is_bundled(path: str) -> bool:
 
 
 async def cmd_eval(app: App, args: argparse.Namespace) -> int:
-    if args.file is None:
-        err.print("usage: briefbot eval FILE   (e.g. ../shared/eval/dev.jsonl)")
+    if not args.file:
+        err.print(
+            "usage: briefbot eval FILE [FILE ...] [--folds K]   (e.g. ../shared/eval/dev.jsonl)"
+        )
+        return 2
+    if args.folds == 1 or args.folds < 0:
+        err.print("--folds takes 2 or more (0: no held-out figures)")
         return 2
     try:
-        items = load_items(args.file)
+        items = [item for path in args.file for item in load_items(path)]
     except (OSError, EvalFormatError) as exc:
         err.print(f"cannot read eval set: {exc}")
         return 2
+    if args.folds > len(items):
+        err.print(f"--folds {args.folds} is more than the {len(items)} questions")
+        return 2
 
     configurations = ["bm25", *(["hybrid"] if app.library.searcher.semantic else [])]
-    reports = {}
+    reports, held = {}, {}
     for name in configurations:
 
         async def answer(question: str, hybrid: bool = name == "hybrid") -> Answer:
@@ -223,9 +232,22 @@ async def cmd_eval(app: App, args: argparse.Namespace) -> int:
 
         if name == "hybrid":
             await answer("warm-up")  # load the model before timing
-        reports[name] = await evaluate(items, answer, k=args.k)
+        answers: list[Answer] = []
+        reports[name] = await evaluate(items, answer, k=args.k, answers=answers)
         out.print(eval_table(name, reports[name]))
+        if args.folds:
+            held[name], rules = held_out_report(
+                reports[name],
+                answers,
+                args.folds,
+                semantic=name == "hybrid",
+                max_bullets=app.settings.answers.max_bullets,
+            )
+            out.print(rules_table(name, rules))
     out.print(summary_table(reports))
+    if held:
+        out.print(summary_table(held, title=f"held-out, {args.folds} folds"))
+        out.print(kinds_table(held))
     if len(configurations) == 1:
         if app.settings.semantic.enabled == "off":
             say('(hybrid: off, as semantic.enabled = "off" in the settings)')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from knowledge.abstention import Rule
 from knowledge.evaluation import EvalReport
 
 
@@ -33,7 +34,7 @@ def eval_table(name: str, report: EvalReport) -> Table:
     return table
 
 
-def summary_table(reports: dict[str, EvalReport]) -> Table:
+def summary_table(reports: dict[str, EvalReport], title: str = "") -> Table:
     """A row per configuration, so bm25 and hybrid compare at a glance."""
     table = Table(
         "configuration",
@@ -47,6 +48,7 @@ def summary_table(reports: dict[str, EvalReport]) -> Table:
         "abst. R",
         "p50 ms",
         "p99 ms",
+        title=title or None,
     )
     for name, report in reports.items():
         ok, total = report.success
@@ -63,5 +65,32 @@ def summary_table(reports: dict[str, EvalReport]) -> Table:
             f"{recall:.2f}",
             f"{report.latency(0.5):.2f}",
             f"{report.latency(0.99):.2f}",
+        )
+    return table
+
+
+def kinds_table(reports: dict[str, EvalReport]) -> Table:
+    """Per kind of question (the `[kind]` of each item's notes): how many were decided right."""
+    kinds = sorted({r.item.kind for report in reports.values() for r in report.results})
+    table = Table("kind", *reports, title="questions decided right, per kind")
+    for kind in kinds:
+        row = []
+        for report in reports.values():
+            mine = [r for r in report.results if r.item.kind == kind]
+            row.append(f"{sum(r.success for r in mine)}/{len(mine)}")
+        table.add_row(kind or "(no kind)", *row)
+    return table
+
+
+def rules_table(name: str, rules: list[Rule]) -> Table:
+    """The refusal rule each fold chose on the others: a stable choice is a trustworthy one."""
+    table = Table("fold", "min coverage", "meaning weight", "confidence", title=f"rules, {name}")
+    for number, rule in enumerate(rules, 1):
+        semantic = name == "hybrid"
+        table.add_row(
+            str(number),
+            f"{rule.min_coverage:.2f}",
+            f"{rule.weight:g}" if semantic else "",
+            f"{rule.confidence:.2f}" if semantic else "",
         )
     return table

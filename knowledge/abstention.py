@@ -15,12 +15,40 @@ bench/abstention_loo.py and the README.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from knowledge.models import Hit
 from knowledge.query import Query
 from knowledge.scoring import states
 
+SHOWN = 5  # an answer quotes these: for "when"/"how many" one of them must state the kind
 MEANING_WEIGHT = 2.0
 CONFIDENCE = 1.16
+MIN_COVERAGE = 0.5
+
+# (coverage, closeness in meaning) of each passage whose best sentence states what is asked
+Evidence = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """When evidence is enough: coverage alone reaches `min_coverage`, or (hybrid) coverage
+    plus `weight` x closeness reaches `confidence`. `briefbot eval --folds` chooses these on
+    some questions and reports the others."""
+
+    min_coverage: float = MIN_COVERAGE
+    weight: float = MEANING_WEIGHT
+    confidence: float = CONFIDENCE
+
+    def answers(self, evidence: Evidence, *, semantic: bool) -> bool:
+        if not evidence:
+            return False
+        if max(c for c, _ in evidence) >= self.min_coverage:
+            return True
+        return semantic and self.strength(evidence) >= self.confidence
+
+    def strength(self, evidence: Evidence) -> float:
+        return max((c + self.weight * m for c, m in evidence), default=0.0)
 
 
 def closeness(hit: Hit) -> float | None:
@@ -28,42 +56,48 @@ def closeness(hit: Hit) -> float | None:
     return hit.meaning if hit.meaning is not None else hit.vector
 
 
-def confidence(hit: Hit, weight: float = MEANING_WEIGHT) -> float:
-    """Coverage plus weighted meaning: the hybrid evidence score of one passage."""
-    return hit.coverage + weight * max(0.0, closeness(hit) or 0.0)
+_KINDS = {"date": "a date", "clock": "a time of day", "amount": "a number"}
+
+
+def evidence_of(query: Query, hits: list[Hit], *, after: str = "") -> tuple[Evidence, str]:
+    """The evidence a rule weighs, or why no rule could answer (then the evidence is empty).
+
+    `after` names a year the question asks about that is later than every source and that no
+    passage mentions: sources cannot report what happened after they were written."""
+    if not hits:
+        return (), "no passage shares a word with it"
+    if after:
+        return (), f"the question asks about {after}, after the newest source"
+    answering = answering_hits(query, hits[:SHOWN] if query.wants else hits)
+    if not answering:
+        kind = _KINDS.get(query.wants, "a fact")
+        return (), f"the question asks for {kind}; no matching passage states one"
+    return tuple((h.coverage, max(0.0, closeness(h) or 0.0)) for h in answering), ""
 
 
 def verdict(
     query: Query,
     hits: list[Hit],
     weights: dict[str, float],
+    evidence: Evidence,
+    rule: Rule,
     *,
-    min_coverage: float,
     semantic: bool,
 ) -> tuple[bool, str]:
-    """(abstain?, why) for ranked `hits`; `semantic` when vector similarity took part."""
-    if not hits:
-        return True, "no passage shares a word with it"
-    answering = answering_hits(query, hits)
-    if not answering:
-        return (
-            True,
-            f"the question asks for a {query.wants or 'fact'}; no matching passage states one",
-        )
-    best = max(h.coverage for h in answering)
-    if best >= min_coverage:
+    """(abstain?, why) for ranked `hits` with their `evidence_of`; `semantic` when vector
+    similarity took part."""
+    if rule.answers(evidence, semantic=semantic):
         return False, ""
+    best = max(c for c, _ in evidence)
     missing = _missing_labels(query, hits[0], weights)
     reason = f"best passage covers {best:.0%} of the question" + (
         f"; nothing on {', '.join(missing)}" if missing else ""
     )
     if semantic:
-        strongest = max(answering, key=confidence)
-        if confidence(strongest) >= CONFIDENCE:
-            return False, ""
+        strongest = max(evidence, key=lambda pair: pair[0] + rule.weight * pair[1])
         reason += (
-            f"; closest in meaning {max(0.0, closeness(strongest) or 0.0):.2f},"
-            f" evidence {confidence(strongest):.2f} < {CONFIDENCE:.2f}"
+            f"; closest in meaning {strongest[1]:.2f},"
+            f" evidence {rule.strength(evidence):.2f} < {rule.confidence:.2f}"
         )
     return True, reason
 

@@ -30,6 +30,7 @@ class EvalItem:
     question: str
     answerable: bool
     evidence: tuple[str, ...]
+    kind: str = ""  # the `[kind]` its notes start with, for figures per kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,7 @@ def load_items(path: Path) -> list[EvalItem]:
                     question=str(data["question"]),
                     answerable=bool(data["answerable"]),
                     evidence=tuple(str(e) for e in data.get("evidence") or ()),
+                    kind=_kind(str(data.get("notes") or ""), bool(data["answerable"])),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -133,20 +135,47 @@ def load_items(path: Path) -> list[EvalItem]:
     return items
 
 
+_KIND = re.compile(r"^\s*\[([^\]]+)\]")
+
+
+def _kind(notes: str, answerable: bool) -> str:
+    """The first `[kind]` of the notes ("[list, follow-up]" is a list question)."""
+    found = _KIND.match(notes)
+    if found:
+        return found.group(1).split(",")[0].strip().lower()
+    return "" if answerable else "out of scope"
+
+
 async def evaluate(
-    items: Iterable[EvalItem], answer: Callable[[str], Awaitable[Answer]], *, k: int = 5
+    items: Iterable[EvalItem],
+    answer: Callable[[str], Awaitable[Answer]],
+    *,
+    k: int = 5,
+    answers: list[Answer] | None = None,
 ) -> EvalReport:
+    """Score every item; `answers` (if given) collects the answers, for held-out figures."""
     report = EvalReport()
     for item in items:
         started = time.perf_counter()
         result = await answer(item.question)
         latency = (time.perf_counter() - started) * 1000
-        passages = [h.passage.text for h in result.result.hits[:k]]
-        bullets = " ".join(q.text for q in result.quotes)
-        ranks = tuple(
-            next((rank for rank, text in enumerate(passages, 1) if hits(e, text)), None)
-            for e in item.evidence
-        )
-        bullet_hits = tuple(hits(e, bullets) for e in item.evidence)
+        if answers is not None:
+            answers.append(result)
+        ranks = evidence_ranks(item, result, k)
+        bullet_hits = bullets_hit(item, result)
         report.results.append(ItemResult(item, result.abstained, ranks, bullet_hits, latency))
     return report
+
+
+def evidence_ranks(item: EvalItem, answer: Answer, k: int = 5) -> tuple[int | None, ...]:
+    """Per evidence string, the 1-based rank of the first of the top `k` passages that hits it."""
+    passages = [h.passage.text for h in answer.result.hits[:k]]
+    return tuple(
+        next((rank for rank, text in enumerate(passages, 1) if hits(e, text)), None)
+        for e in item.evidence
+    )
+
+
+def bullets_hit(item: EvalItem, answer: Answer) -> tuple[bool, ...]:
+    bullets = " ".join(q.text for q in answer.quotes)
+    return tuple(hits(e, bullets) for e in item.evidence)

@@ -39,15 +39,31 @@ class TermGroup:
 
 _DATE_QUESTION = re.compile(r"^\W*(when\b|what (year|date|day|month)\b|how long ago\b)", re.I)
 _CLOCK_QUESTION = re.compile(r"\bwhat time\b", re.I)
+# "how many ...", "how long ...", "what's the price of ...": the answer is an amount, so a
+# sentence without a number does not answer it, however much it shares with the question.
+# Only at the start (after chat filler): "what colour, and how big?" asks for more than that.
+_LEADING_FILLER = r"^\W*(?:(?:so|ok|okay|and|but|well|hey|um|also)\W+)*"
+_AMOUNT_QUESTION = re.compile(
+    _LEADING_FILLER + r"(how (many|long|old|far|fast|big|large|tall|heavy|high|deep|wide)\b"
+    r"(?! ago\b)|what(?:'s|s| is| was| are| were)? the (number|population|price|cost|size|"
+    r"total|toll|range|speed|distance|length|height|weight|value|amount|budget)\b)",
+    re.I,
+)
+# "how much" asks for an amount only when it is about money ("how much does it matter" is not).
+_MONEY_QUESTION = re.compile(
+    _LEADING_FILLER + r"how much\b.*\b(cost|costs|spend|spent|spending|pay|paid|price|worth|"
+    r"money|budget|dollars?|rubles?|euros?|funds?|funded|funding|invest|invested)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Query:
     text: str
     groups: tuple[TermGroup, ...]
-    wants: str = (
-        ""  # "date" for "when ...?", "clock" for "what time ...?": the answer must state one
-    )
+    # "date" for "when ...?", "clock" for "what time ...?", "amount" for "how many ...?": the
+    # answer must state one
+    wants: str = ""
     kind: str = "other"  # what kind of answer it asks for: one of `knowledge.kinds.KINDS`
 
     @property
@@ -126,7 +142,10 @@ class QueryParser:
             if key not in seen:
                 seen.add(key)
                 groups.append(TermGroup(word, ((word,),), ((key,),), word))
-        wants = "clock" if _CLOCK_QUESTION.search(text) else ""
+        wants = ""
+        if _AMOUNT_QUESTION.search(text) or _MONEY_QUESTION.search(text):
+            wants = "amount"
+        wants = "clock" if _CLOCK_QUESTION.search(text) else wants
         wants = "date" if _DATE_QUESTION.search(text) else wants
         return Query(text=text.strip(), groups=tuple(groups), wants=wants, kind=kind_of(text))
 

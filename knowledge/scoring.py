@@ -27,6 +27,13 @@ TIME_EXPRESSION = re.compile(
     re.IGNORECASE,
 )
 CLOCK_EXPRESSION = re.compile(r"\b(\d{1,2}:\d\d|\d{1,2} ?[ap]\.?m\b|o'clock|noon|midnight)", re.I)
+# An amount: a number that is not a year, a number word, or a duration/size made of them.
+AMOUNT_EXPRESSION = re.compile(
+    r"\b((?!(1[89]|20)\d\d\b)\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|"
+    r"thousands?|millions?|billions?|trillions?|dozens?|half|twice|once|single)\b",
+    re.IGNORECASE,
+)
 # "who is the host and when did it air": a date question that does not start with "when".
 _WHEN_CLAUSE = re.compile(r"\bwhen (did|does|do|is|was|were|will|has|have|had)\b", re.I)
 PAIR_WINDOW = 8
@@ -118,12 +125,19 @@ def best_sentence(
 
 
 def states(wants: str, text: str) -> bool:
-    """Whether a sentence gives what the question asks for: a date ("when") or a clock time,
-    or (`knowledge.kinds.TYPED`) a number, a place, a person or a reason."""
+    """Whether a sentence gives what the question asks for: a date ("when"), a clock time, an
+    amount ("how many"), or (`knowledge.kinds.TYPED`) a number, a place, a person or a reason."""
     if wants in TYPED:
         return carries(wants, text)
-    pattern = CLOCK_EXPRESSION if wants == "clock" else TIME_EXPRESSION
+    pattern = _EXPRESSIONS.get(wants, TIME_EXPRESSION)
     return not wants or pattern.search(text) is not None
+
+
+_EXPRESSIONS = {
+    "clock": CLOCK_EXPRESSION,
+    "amount": AMOUNT_EXPRESSION,
+    "date": TIME_EXPRESSION,
+}
 
 
 def answer_type(query: Query) -> str:

@@ -9,12 +9,13 @@ results cover different facets instead of repeating the best one.
 from __future__ import annotations
 
 import math
+import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from knowledge.abstention import verdict
+from knowledge.abstention import MIN_COVERAGE, Evidence, Rule, evidence_of, verdict
 from knowledge.analysed import Analysed, analyse, holds
 from knowledge.diversify import MMR_LAMBDA, diversify, facet_words
 from knowledge.models import Hit, Passage, SourceMeta
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from knowledge.vectors import VectorIndex
 
 CANDIDATES = 30
-MIN_COVERAGE = 0.5
 SENTENCE_POOL = 15  # passages whose sentences are scored; the rest rank on BM25 + coverage
 # The final score blends FTS5's BM25 (normalised to the best candidate), the weighted share of
 # the question's ideas the passage holds, and its best sentence's sequential-dependence score.
@@ -58,6 +58,7 @@ class SearchResult:
     semantic: bool = False  # whether vector similarity took part
     focus: Focus = field(default_factory=Focus)
     read_as: tuple[Correction, ...] = ()  # misspelt names read as the sources' ("stant")
+    evidence: Evidence = ()  # what the abstention rule weighed (`briefbot eval --folds`)
 
     @property
     def best_coverage(self) -> float:
@@ -92,7 +93,7 @@ class Searcher:
         self._parser = parser
         self._vectors = vectors
         self._candidates = candidates
-        self._min_coverage = min_coverage
+        self._rule = Rule(min_coverage=min_coverage)
         self._generation = -1
         self._metas: dict[str, SourceMeta] = {}
         self._cast = Cast(())  # the people and sources questions may name, per generation
@@ -152,11 +153,23 @@ class Searcher:
             lambda hit: facet_words(self._stems[hit.passage.id].content, query),
             mmr=ranking.mmr if evidence is not None else MMR_LAMBDA,
         )
-        abstained, reason = verdict(
-            query, hits, weights, min_coverage=self._min_coverage, semantic=evidence is not None
-        )
+        semantic = evidence is not None
+        support, reason = evidence_of(query, hits, after=self._after_sources(query))
+        abstained = True
+        if support:
+            abstained, reason = verdict(
+                query, hits, weights, support, self._rule, semantic=semantic
+            )
         return SearchResult(
-            query, tuple(hits), weights, abstained, reason, evidence is not None, focus, read_as
+            query,
+            tuple(hits),
+            weights,
+            abstained,
+            reason,
+            semantic,
+            focus,
+            read_as,
+            support,
         )
 
     async def names(self) -> NameVocabulary:
@@ -291,6 +304,15 @@ class Searcher:
             for g, key in keys
         }
 
+    def _after_sources(self, query: Query) -> str:
+        """A year the question names that is later than every dated source and in no passage."""
+        newest = max((int(m.date[:4]) for m in self._metas.values() if _dated(m.date)), default=0)
+        for group in query.groups:
+            year = _YEAR.fullmatch(group.label)
+            if year and int(group.label) > newest > 0 and not self._df.get(group.fts()):
+                return group.label
+        return ""
+
     def _analyse(self, pid: int, text: str, keywords: str) -> Analysed:
         cached = self._stems.get(pid)
         if cached is None:
@@ -298,6 +320,13 @@ class Searcher:
             if len(self._stems) > _STEM_CACHE_SIZE:
                 self._stems.popitem(last=False)
         return cached
+
+
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+def _dated(date: str | None) -> bool:
+    return bool(date) and _YEAR.match(date or "") is not None
 
 
 def _allowed(passage: Passage, focus: Focus) -> bool:

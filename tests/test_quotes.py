@@ -7,7 +7,7 @@ bullets, and a paraphrased question answers while a near-miss abstains.
 
 from __future__ import annotations
 
-from knowledge.abstention import CONFIDENCE, MEANING_WEIGHT, verdict
+from knowledge.abstention import CONFIDENCE, MEANING_WEIGHT, Rule, evidence_of, verdict
 from knowledge.models import Hit, Passage, SourceMeta
 from knowledge.query import QueryParser
 from knowledge.quotes import quotes_of
@@ -54,23 +54,23 @@ def test_a_passage_making_a_second_point_gives_a_second_bullet():
     assert len(quotes_of(hit([0.0, 5.0, 0.8, 0.0, 1.0]), QUERY)) == 1
 
 
+def decide(found: Hit, *, semantic: bool) -> tuple[bool, str]:
+    support, reason = evidence_of(QUERY, [found])
+    assert support, reason
+    return verdict(QUERY, [found], WEIGHTS, support, Rule(), semantic=semantic)
+
+
 def test_close_meaning_answers_a_paraphrase_and_a_near_miss_abstains():
     weak = 0.2  # few of the question's words
     close = (CONFIDENCE - weak) / MEANING_WEIGHT + 0.05
     far = (CONFIDENCE - weak) / MEANING_WEIGHT - 0.1
-    answered, _ = verdict(
-        QUERY, [hit([5.0], coverage=weak, meaning=close)], WEIGHTS, min_coverage=0.5, semantic=True
-    )
+    answered, _ = decide(hit([5.0], coverage=weak, meaning=close), semantic=True)
     assert not answered
-    abstained, reason = verdict(
-        QUERY, [hit([5.0], coverage=weak, meaning=far)], WEIGHTS, min_coverage=0.5, semantic=True
-    )
+    abstained, reason = decide(hit([5.0], coverage=weak, meaning=far), semantic=True)
     assert abstained
     assert "closest in meaning" in reason
     # BM25 only: meaning does not count
-    bm25, _ = verdict(
-        QUERY, [hit([5.0], coverage=weak, meaning=close)], WEIGHTS, min_coverage=0.5, semantic=False
-    )
+    bm25, _ = decide(hit([5.0], coverage=weak, meaning=close), semantic=False)
     assert bm25
 
 
