@@ -14,9 +14,8 @@ from pathlib import Path
 from bot import __version__, event_loop
 from bot.app import open_app
 from bot.cli_commands import COMMANDS
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import PLATFORMS, ConfigError, Settings, load_settings
 from bot.observability.logging import configure_logging, secrets_of
-from bot.runner import PLATFORMS
 
 EXIT_USAGE = 2
 

@@ -31,6 +31,7 @@ from pydantic_settings import (
 )
 
 DEFAULT_CONFIG_NAME = "briefbot.toml"
+PLATFORMS = ("telegram", "discord")  # the chat platforms `briefbot run` can serve
 SECRET_KEYS = frozenset(
     {"telegram_bot_token", "discord_bot_token", "token", "secret_token", "webhook_secret"}
 )
