@@ -35,7 +35,9 @@ def choose_embedder(settings: SemanticSettings) -> Embedder | None:
     if wanted == "numpy" and numpy_ok:
         from knowledge.minilm import NumpyMiniLMEmbedder
 
-        return NumpyMiniLMEmbedder()
+        embedder = NumpyMiniLMEmbedder()
+        embedder.preload()  # ~0.1 s of loading overlaps the rest of start-up
+        return embedder
     if wanted == "sentence-transformers" and torch_ok:
         return SentenceTransformerEmbedder(settings.model)
     log.info("no semantic encoder can run (numpy or its weights missing): BM25-only search")

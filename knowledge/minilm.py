@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,12 +123,17 @@ class MiniLM:
 
 
 class NumpyMiniLMEmbedder:
-    """The bundled MiniLM behind the `Embedder` protocol, loaded on first use in a thread."""
+    """The bundled MiniLM behind the `Embedder` protocol, loaded once in a worker thread.
+
+    `preload()` starts that load at once, in a daemon thread, so it overlaps the rest of
+    start-up (opening the index, BM25 ranking) instead of following it: a cold `briefbot ask`
+    then waits only for whichever is slower. Without it the model loads on first use.
+    """
 
     def __init__(self, folder: Path = MINILM_DIR) -> None:
         self._folder = folder
-        self._model: MiniLM | None = None
-        self._lock = asyncio.Lock()
+        self._pending: Future[MiniLM] | None = None
+        self._start = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -140,12 +147,28 @@ class NumpyMiniLMEmbedder:
         """Load the model now (a bench or a long-running bot calls this before timing)."""
         await self._loaded()
 
+    def preload(self) -> None:
+        """Start loading in the background (a daemon thread: it never delays exit)."""
+        self._future()
+
     async def _loaded(self) -> MiniLM:
-        async with self._lock:
-            if self._model is None:
+        return await asyncio.wrap_future(self._future())
+
+    def _future(self) -> Future[MiniLM]:
+        with self._start:
+            if self._pending is None:
+                pending: Future[MiniLM] = Future()
                 folder = self._folder
-                self._model = await asyncio.to_thread(load_with_notice, lambda: MiniLM(folder))
-            return self._model
+
+                def load() -> None:
+                    try:
+                        pending.set_result(load_with_notice(lambda: MiniLM(folder)))
+                    except BaseException as exc:  # the awaiting encode re-raises it
+                        pending.set_exception(exc)
+
+                threading.Thread(target=load, name="minilm-load", daemon=True).start()
+                self._pending = pending
+            return self._pending
 
 
 def _matrix(weights: dict[str, np.ndarray], key: str) -> np.ndarray:

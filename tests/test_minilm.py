@@ -3,6 +3,7 @@ model it was converted from, chosen by default, and a visible notice when loadin
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import io
 import json
@@ -99,8 +100,6 @@ def test_meaning_not_words_decides_similarity(model):
 
 @pytest.mark.skipif(not sentence_transformers_available(), reason="semantic extra not installed")
 def test_numpy_vectors_match_sentence_transformers(model):
-    import asyncio
-
     texts = [*SENTENCES, *paragraphs()[:6]]
     reference = asyncio.run(SentenceTransformerEmbedder().encode(texts))
     cosines = (model.encode(texts) * reference).sum(axis=1)
@@ -161,3 +160,10 @@ def test_the_shipped_files_describe_the_model():
     assert config["max_seq_length"] == 256
     size = (MINILM_DIR / "weights.npz").stat().st_size
     assert size < 30_000_000  # int8: a quarter of the float32 model's 90 MB
+
+
+async def test_a_model_that_cannot_load_fails_the_encode_instead_of_hanging(tmp_path):
+    embedder = NumpyMiniLMEmbedder(tmp_path)  # no weights here
+    embedder.preload()
+    with pytest.raises(FileNotFoundError):
+        await asyncio.wait_for(embedder.encode(["a question"]), timeout=30)
