@@ -139,7 +139,7 @@ async def cmd_eval(app: App, args: argparse.Namespace) -> int:
         out.print(eval_table(name, reports[name]))
     out.print(summary_table(reports))
     if len(configurations) == 1:
-        out.print("(hybrid: install the semantic extra, pip install 'briefbot[semantic]')")
+        out.print('(hybrid: off; set semantic.enabled = "auto" and check numpy is installed)')
     return 0
 
 
