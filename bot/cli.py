@@ -15,11 +15,10 @@ from pathlib import Path
 from bot import __version__, event_loop
 from bot.app import open_app
 from bot.cli_commands import COMMANDS, err
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import PLATFORMS, ConfigError, Settings, load_settings
 from bot.observability.logging import configure_logging, secrets_of
 from bot.progress import terminal_progress
 from bot.run_lock import LockError, run_lock
-from bot.runner import PLATFORMS
 from knowledge.library import load_story
 from knowledge.store_errors import StoreOpenError, open_error
 

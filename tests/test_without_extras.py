@@ -1,8 +1,10 @@
-"""The default install (no semantic extra) answers on BM25 alone: numpy must never be needed."""
+"""Without the semantic extra (no torch) the bot still matches by meaning with the bundled
+numpy model; and with numpy missing too it still answers, on BM25 alone."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -24,3 +26,34 @@ def test_ask_works_when_numpy_and_sentence_transformers_are_missing(tmp_path):
     reply = json.loads(done.stdout)
     assert not reply["abstained"]
     assert reply["bullets"]
+
+
+def test_the_base_install_searches_by_meaning_without_torch(tmp_path):
+    db = tmp_path / "db.sqlite3"
+    script = (
+        "import sys, sqlite3\n"
+        "for name in ('sentence_transformers', 'torch', 'transformers', 'tokenizers'):\n"
+        "    sys.modules[name] = None\n"
+        "from bot.cli import main\n"
+        f"code = main(['ask', '--db', {str(db)!r}, '--json', "
+        "'was putin friendly with kim when they met?'])\n"
+        f"rows = sqlite3.connect({str(db)!r}).execute("
+        "'SELECT DISTINCT model FROM embeddings').fetchall()\n"
+        "print(sorted(r[0] for r in rows), file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    env = {**os.environ, "BRIEFBOT_SEMANTIC__ENABLED": "auto"}  # conftest turns it off
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    reply = json.loads(done.stdout)
+    # BM25 alone abstains on this paraphrase (tests/test_semantic.py); the vectors answer it
+    assert not reply["abstained"]
+    assert any("familiarity" in b["text"] for b in reply["bullets"]), reply["bullets"]
+    assert "all-MiniLM-L6-v2-int8" in done.stderr
