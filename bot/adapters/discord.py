@@ -247,8 +247,9 @@ class DiscordAdapter:
             delivered = await self._send(channel, target.chat_id, reply, dedupe=True)
         except discord.NotFound as err:
             raise DeliveryError(f"not found: {err.text}", permanent=True) from err
-        except discord.HTTPException as err:
-            raise DeliveryError(f"HTTP {err.status}", permanent=err.status < 500) from err
+        except discord.HTTPException as err:  # 5xx: try again soon; another 4xx: tomorrow
+            reason = f"HTTP {err.status}: {err.text}"
+            raise DeliveryError(reason, permanent=False, retry_now=err.status >= 500) from err
         if not delivered:
             raise DeliveryError("forbidden: the chat refuses the bot", permanent=True)
 

@@ -27,7 +27,7 @@ from telegram.error import (
 )
 
 from bot.core.core import Core
-from bot.core.delivery import ChatTarget, DeliveryError
+from bot.core.delivery import ChatTarget, DeliveryError, chat_is_gone
 from bot.core.model import Reply
 from bot.render.telegram_html import keyboard, render_html
 
@@ -181,8 +181,10 @@ class TelegramSender:
                     )
                 except Forbidden as err:
                     raise DeliveryError(f"forbidden: {err.message}", permanent=True) from err
-                except BadRequest as err:  # "chat not found", "topic closed": retrying won't help
-                    raise DeliveryError(f"bad request: {err.message}", permanent=True) from err
+                except BadRequest as err:  # retrying now won't help; only a gone chat ends it
+                    gone = chat_is_gone(err.message)
+                    reason = f"bad request: {err.message}"
+                    raise DeliveryError(reason, permanent=gone, retry_now=False) from err
 
             try:
                 sent = await self.deliver(call, chat_id)

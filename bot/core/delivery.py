@@ -7,6 +7,7 @@ scheduler never imports a platform library.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -28,13 +29,31 @@ class ChatTarget:
         return f"{self.platform}:{self.chat_id}"
 
 
-class DeliveryError(Exception):
-    """A send that did not arrive. `permanent`: retrying cannot help (blocked, chat gone)."""
+# What a platform says when the chat itself is gone or refuses the bot: only these end a
+# subscription. Any other refusal ("message is too long", "can't parse entities", a topic
+# closed for now) is the message's or the moment's problem: logged, and tried again next day.
+_CHAT_GONE = re.compile(
+    r"chat not found|bot was blocked|bot was kicked|kicked from|user is deactivated|"
+    r"chat was deleted|group chat was deactivated|bot is not a member|unknown channel",
+    re.IGNORECASE,
+)
 
-    def __init__(self, reason: str, *, permanent: bool) -> None:
+
+def chat_is_gone(description: str) -> bool:
+    """Whether a platform's error text means the chat is gone or has shut the bot out."""
+    return _CHAT_GONE.search(description) is not None
+
+
+class DeliveryError(Exception):
+    """A send that did not arrive. `permanent`: the chat is gone or refuses the bot, so the
+    subscription ends; `retry_now` False: this message will not go through today (a 400 that
+    is not about the chat), so the queue records the failure and tries tomorrow's digest."""
+
+    def __init__(self, reason: str, *, permanent: bool, retry_now: bool = True) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.retry_now = retry_now and not permanent
 
 
 @runtime_checkable

@@ -166,6 +166,9 @@ class DeliveryQueue:
                     await self._subs.deactivate(sub.platform, sub.chat_id, reason, now)
                     self._on_outcome("failed")
                     return
+                if not err.retry_now:
+                    log.warning("digest to %s failed (%s); next digest as usual", sub.key, reason)
+                    break
                 if attempt < self._attempts:
                     delay = self._backoff * 2 ** (attempt - 1)
                     log.info("digest to %s: %s; retry in %.0fs", sub.key, reason, delay)
@@ -178,6 +181,7 @@ class DeliveryQueue:
                 log.warning("digest to %s sent, but its claim was taken over meanwhile", sub.key)
             self._on_outcome("sent")
             return
-        log.warning("digest to %s failed after %d tries: %s", sub.key, self._attempts, reason)
+        else:
+            log.warning("digest to %s failed after %d tries: %s", sub.key, self._attempts, reason)
         await self._subs.finish(item.claim, "failed", reason, self._clock.now())
         self._on_outcome("failed")

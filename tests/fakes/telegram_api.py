@@ -77,7 +77,7 @@ class FakeTelegram(BotApiState):
         self.calls: list[Call] = []  # every request, in order
         self.base_url = ""  # "http://127.0.0.1:PORT/bot", for Bot(base_url=...)
         self.base_file_url = ""  # "http://127.0.0.1:PORT/file/bot"
-        self._failures: dict[str, list[tuple[int, int, bool]]] = {}
+        self._failures: dict[str, list[tuple[int, int, bool, str]]] = {}
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -189,11 +189,14 @@ class FakeTelegram(BotApiState):
         retry_after: int = 1,
         times: int = 1,
         drop: bool = False,
+        description: str = "",
     ) -> None:
         """Fail the next `times` calls of `method`: 429 with parameters.retry_after (PTB:
         RetryAfter), any other HTTP status (5xx: NetworkError), or with drop=True close the
-        connection without answering (PTB: NetworkError)."""
-        self._failures.setdefault(method.lower(), []).extend([(status, retry_after, drop)] * times)
+        connection without answering (PTB: NetworkError); `description` replaces the status's
+        phrase ("Bad Request: chat not found")."""
+        failure = (status, retry_after, drop, description)
+        self._failures.setdefault(method.lower(), []).extend([failure] * times)
 
     async def post_to_webhook(self) -> list[int]:
         """POST pending updates, oldest first, to the setWebhook URL (with its secret token).
@@ -273,14 +276,14 @@ class FakeTelegram(BotApiState):
             if request.match_info["token"] != self.TOKEN:
                 raise ApiError(401, "Unauthorized")
             if failures := self._failures.get(call.method.lower()):
-                status, retry_after, drop = failures.pop(0)
+                status, retry_after, drop, description = failures.pop(0)
                 if drop and request.transport is not None:
                     request.transport.abort()  # the client sees the connection reset
                     return web.Response()
                 if status == 429:
                     description = f"Too Many Requests: retry after {retry_after}"
                     raise ApiError(429, description, {"retry_after": retry_after})
-                raise ApiError(status, HTTPStatus(status).phrase)
+                raise ApiError(status, description or HTTPStatus(status).phrase)
             body: dict[str, Any] = {"ok": True, "result": await self.dispatch(call.method, params)}
             call.status = 200
         except ApiError as err:
