@@ -10,7 +10,7 @@ trap 'tmux kill-session -t "$session" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 python=$(command -v python)
 tmux new-session -d -s "$session" -x 80 -y 50 \
-  "BRIEFBOT_SEMANTIC__ENABLED=off $python -m bot --db $work/briefbot.sqlite3 chat; \
+  "$python -m bot --db $work/briefbot.sqlite3 chat; \
    echo \"[briefbot exited with status \$?]\"; sleep 600"
 tmux set-option -t "$session" history-limit 20000
 
@@ -43,7 +43,7 @@ done
   echo "A text capture (\`tmux capture-pane\`) of \`python -m bot chat\` in an 80-column terminal"
   echo "on a fresh index: \`/help\`, a question, a follow-up, \`/why\`, \`/sources\`, then Ctrl-C (the"
   echo "last line is the capture script's, showing the exit status)."
-  echo "Made by \`docs/first-session.sh\`; the semantic extra is off, so ranking is BM25 only."
+  echo "Made by \`docs/first-session.sh\` on the default install (hybrid: BM25 and the numpy encoder)."
   echo
   echo '```text'
   tmux capture-pane -p -S - -t "$session" | sed -e "s#$work#/tmp/briefbot#g" -e 's/[[:space:]]*$//' \
