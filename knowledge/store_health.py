@@ -29,6 +29,7 @@ HEALTH_BUSY_MS = 1000  # a write lock held longer than this is "locked" for /hea
 # while the next question's log entry or ingest does: so the free space is checked too.
 HEALTH_MIN_FREE_BYTES = 4 * 1024 * 1024
 _WORD = re.compile(r"[^\W_]{3,}")
+_LOOK_AHEAD = 20  # passages read from the random start, to find one with a word
 
 
 class IndexUnreadable(Exception):
@@ -55,18 +56,17 @@ async def check_index(db: aiosqlite.Connection) -> None:
         rows = await db.execute_fetchall(
             "SELECT id, text FROM passages WHERE id >= ("
             "  SELECT abs(random()) % (coalesce(max(id), 0) + 1) FROM passages"
-            ") ORDER BY id LIMIT 1"
+            ") ORDER BY id LIMIT ?",
+            (_LOOK_AHEAD,),
         )
-        row = next(iter(rows), None)
-        if row is None:  # nothing indexed yet: still read the index's structure
+        # the first of these passages with a word to look up ("Hi." has none)
+        found_word = next(((pid, w[0]) for pid, text in rows if (w := _WORD.findall(text))), None)
+        if found_word is None:  # nothing (wordy) indexed yet: still read the index's structure
             await db.execute_fetchall(
                 "SELECT rowid FROM passages_fts WHERE passages_fts MATCH 'health' LIMIT 1"
             )
             return
-        passage_id, text = row
-        word = next(iter(_WORD.findall(text)), None)
-        if word is None:
-            return
+        passage_id, word = found_word
         found = await db.execute_fetchall(
             "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? AND rowid = ?",
             (f'"{word}"', passage_id),
