@@ -17,7 +17,6 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from bot import cli_ingest
-from bot.adapters.console import ConsoleChat
 from bot.app import App
 from bot.chat_store import ChatStore
 from bot.core.delivery import ChatTarget, PreviewSender
@@ -127,6 +126,8 @@ def say(text: str) -> None:
 
 
 async def cmd_chat(app: App, args: argparse.Namespace) -> int:
+    from bot.adapters.console import ConsoleChat  # prompt_toolkit: only `chat` pays its import
+
     await ConsoleChat(app.core, out, history=history_path(app)).run()
     return 0
 

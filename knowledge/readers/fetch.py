@@ -6,16 +6,17 @@ happened in words a person adding a source can act on; nothing is ever partially
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
-import socket
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
+if TYPE_CHECKING:  # aiohttp's client takes ~0.13 s to import: only fetching pays it
+    import aiohttp
+    from aiohttp.abc import AbstractResolver
+
+    from knowledge.readers.gatekeeper import Gatekeeper
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +45,6 @@ _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")  # scheme://use
 
 class FetchError(Exception):
     """A URL that could not be fetched; str() is one line for the person ingesting."""
-
-
-class Refused(OSError):
-    """An address the bot may not connect to (an OSError, so aiohttp passes it through)."""
 
 
 class TooManyHops(Exception):
@@ -108,72 +105,6 @@ def without_credentials(url: str) -> str:
     return _USERINFO.sub(r"\1", url.strip())
 
 
-def public(address: str) -> bool:
-    """Is this a globally routable address? An IPv6 address that carries an IPv4 one
-    (IPv4-mapped ::ffff:a.b.c.d, IPv4-compatible ::a.b.c.d, 6to4 2002::/16, NAT64 64:ff9b::/96)
-    must carry a public one too, so it cannot smuggle in a loopback or private address."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv4Address):
-        return ip.is_global
-    carried = _carried_ipv4(ip)
-    if ip.ipv4_mapped is not None:  # judged only as the IPv4 address it is
-        return carried is not None and carried.is_global
-    return ip.is_global and (carried is None or carried.is_global)
-
-
-_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-
-
-def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    if ip.sixtofour is not None:
-        return ip.sixtofour
-    if int(ip) >> 32 == 0 or ip in _NAT64:  # ::a.b.c.d (also :: and ::1) or NAT64
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return None
-
-
-class Gatekeeper(AbstractResolver):
-    """The connector's resolver: looks the name up once, refuses it if any address is not
-    public, and hands aiohttp exactly the addresses it checked, so the connection goes to a
-    checked address (no second look-up a hostile DNS server could answer differently).
-
-    aiohttp skips the resolver for IP literals; `check_literal` covers those.
-    """
-
-    def __init__(self, lookup: AbstractResolver | None, *, allow_private: bool) -> None:
-        self._lookup = lookup or DefaultResolver()
-        self._owned = lookup is None
-        self.allow_private = allow_private
-
-    def permits(self, host: str, address: str) -> bool:
-        """May the bot connect to `address` (which `host` resolved to)? Tests override this."""
-        return self.allow_private or public(address)
-
-    def check_literal(self, host: str) -> None:
-        """Refuse a URL whose host is an IP address that is not allowed."""
-        try:
-            ipaddress.ip_address(host.split("%", 1)[0])
-        except ValueError:
-            return  # a name: checked when the connector resolves it
-        if not self.permits(host, host):
-            raise Refused(f"{host} is not a public address")
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        found = await self._lookup.resolve(host, port, family)
-        for result in found:
-            if not self.permits(host, result["host"]):
-                raise Refused(f"{host} resolves to {result['host']}, not a public address")
-        return found
-
-    async def close(self) -> None:
-        if self._owned:
-            await self._lookup.close()
-
-
 class Fetcher:
     """Fetches with a fresh session per call: ingest is rare, and nothing is left open.
 
@@ -192,16 +123,21 @@ class Fetcher:
         addresses; tests pass fakes to simulate a public site on 127.0.0.1."""
         self.limits = limits or FetchLimits()
         self._lookup = lookup
-        self._gatekeeper = gatekeeper or Gatekeeper
+        self._gatekeeper = gatekeeper
 
     async def fetch(self, url: str) -> Fetched:
+        import aiohttp
+
+        from knowledge.readers.gatekeeper import Gatekeeper, Refused
+
         url = check_url(url)
         shown = without_credentials(url)
         limits = self.limits
         timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=limits.connect_timeout, sock_read=limits.read_timeout
         )
-        gate = self._gatekeeper(self._lookup, allow_private=limits.allow_private_networks)
+        keeper = self._gatekeeper or Gatekeeper
+        gate = keeper(self._lookup, allow_private=limits.allow_private_networks)
         connector = aiohttp.TCPConnector(resolver=gate, use_dns_cache=False)
         try:
             async with aiohttp.ClientSession(
@@ -234,6 +170,8 @@ class Fetcher:
             try:
                 check_url(here)
             except FetchError:
+                from knowledge.readers.gatekeeper import Refused
+
                 raise Refused(f"a redirect to {here.split(':', 1)[0]}:") from None
         raise TooManyHops
 
@@ -257,6 +195,8 @@ class Fetcher:
 
 def _detail(exc: BaseException) -> str:
     """The operator's log line for a failed fetch: the cause aiohttp wrapped, if any."""
+    from knowledge.readers.gatekeeper import Refused
+
     cause = exc.__cause__ or exc.__context__
     text = str(exc) or exc.__class__.__name__
     return f"{text} ({cause})" if isinstance(cause, Refused) else text

@@ -25,10 +25,9 @@ from knowledge.readers.fetch import (
     Fetcher,
     FetchError,
     FetchLimits,
-    Gatekeeper,
-    public,
     without_credentials,
 )
+from knowledge.readers.gatekeeper import Gatekeeper, public
 from tests.web_sources import SourceServer
 
 PUBLIC_NAME = "news.test"
