@@ -137,15 +137,25 @@ def _glue(units: list[str]) -> list[str]:
     open_list = False  # the last glued unit ends with a list item or a lead-in
     for unit in units:
         item = is_list_item(unit)
-        follows = bool(glued) and (introduces(glued[-1]) or (item and open_list))
-        fits = not item or len(glued[-1].split()) + len(unit.split()) <= MAX_GROUP_WORDS
-        if follows and fits:
+        if glued and _fits(glued[-1], unit, item=item):
+            follows = introduces(glued[-1]) or (item and open_list)
+        else:  # nothing before it (a list that opens a document), or no room to join
+            follows = False
+        if follows:
             glued[-1] = f"{glued[-1]}\n\n{unit}"
             open_list = item or introduces(unit)
             continue
         glued.append(unit)
         open_list = item or introduces(unit)
     return glued
+
+
+def _fits(before: str, unit: str, *, item: bool) -> bool:
+    """Whether `unit` may join the unit before it without making a passage over MAX_CHARS
+    (or, for a list, over MAX_GROUP_WORDS)."""
+    if len(before) + 2 + len(unit) > MAX_CHARS:
+        return False
+    return not item or len(before.split()) + len(unit.split()) <= MAX_GROUP_WORDS
 
 
 def _chunks(paragraphs: Iterable[str]) -> list[str]:
