@@ -59,11 +59,15 @@ def closeness(hit: Hit) -> float | None:
 _KINDS = {"date": "a date", "clock": "a time of day", "amount": "a number"}
 
 
-def evidence_of(query: Query, hits: list[Hit], *, after: str = "") -> tuple[Evidence, str]:
+def evidence_of(
+    query: Query, hits: list[Hit], *, after: str = "", stable: dict[str, float] | None = None
+) -> tuple[Evidence, str]:
     """The evidence a rule weighs, or why no rule could answer (then the evidence is empty).
 
     `after` names a year the question asks about that is later than every source and that no
-    passage mentions: sources cannot report what happened after they were written."""
+    passage mentions: sources cannot report what happened after they were written. `stable`
+    weighs the question's ideas for coverage independently of the corpus's size (see
+    `Searcher._stable_weights`); without it, each hit's ranking coverage is used."""
     if not hits:
         return (), "no passage shares a word with it"
     if after:
@@ -72,7 +76,14 @@ def evidence_of(query: Query, hits: list[Hit], *, after: str = "") -> tuple[Evid
     if not answering:
         kind = _KINDS.get(query.wants, "a fact")
         return (), f"the question asks for {kind}; no matching passage states one"
-    return tuple((h.coverage, max(0.0, closeness(h) or 0.0)) for h in answering), ""
+    total = sum(stable.values()) if stable else 0.0
+    return tuple(
+        (
+            sum(stable[m] for m in h.matched if m in stable) / total if stable else h.coverage,
+            max(0.0, closeness(h) or 0.0),
+        )
+        for h in answering
+    ), ""
 
 
 def verdict(
