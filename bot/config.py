@@ -74,8 +74,8 @@ class AnswerSettings(Section):
         default=0.5,
         ge=0.0,
         le=1.0,
-        description="Share of the question's (idf-weighted) ideas the best passage must "
-        "contain, or the bot abstains.",
+        description="Share of the question's ideas (weighted by English specificity) the best "
+        "passage must contain, or the bot abstains.",
     )
     max_bullets: int = Field(default=5, ge=2, le=5, description="Most quotes in one answer.")
 
