@@ -39,12 +39,12 @@ async def test_actor_focus_follows_who_wants_what(app):
 async def test_follow_ups_resolve_against_the_chats_last_question(app):
     await app.core.ask(console("", chat="f"), "what does Kim want?")
     reply, _ = await app.core.ask(console("", chat="f"), "and Putin?")
-    assert reply.title == "what does Putin want?"
+    assert reply.title == "and Putin?"  # the person's words; the note says how they were read
     other_chat, _ = await app.core.ask(console("", chat="g"), "and Putin?")
     assert other_chat.title == "and Putin?"
     assert reply.body[0] == "Reading this as: what does Putin want?"
     why, _ = await app.core.ask(console("", chat="f"), "why?")
-    assert why.title == "why does Putin want that?"
+    assert why.body[0] == "Reading this as: why does Putin want that?"
 
 
 async def test_why_explains_an_abstention_and_needs_a_question_first(app):

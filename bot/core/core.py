@@ -199,6 +199,7 @@ class Core:
         last = await self._library.store.last_question(message.platform, message.chat_id)
         names = await self._library.names()
         resolved = resolve(question, last[0] if last else None, is_name=names.is_name)
+        asked = question  # the title shows the person's own words; the note, how they were read
         question = resolved.question  # "and Putin?" -> "what does Putin want?"
         started = time.perf_counter()
         if resolved.reasons and last:
@@ -209,7 +210,7 @@ class Core:
         if self._metrics is not None:
             self._metrics.question(message.platform, elapsed, abstained=answer.abstained)
         reply = replies.answer_reply(
-            answer, question=_title(question), reading_as=question if resolved.rewritten else ""
+            answer, question=_title(asked), reading_as=question if resolved.rewritten else ""
         )
         try:
             question_id = await self._chats.record_answer(  # /more state and log, one transaction
