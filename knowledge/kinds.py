@@ -102,12 +102,15 @@ _REASON = re.compile(
     r"in hopes of|is why|given that|out of)\b",
     re.I,
 )
-_NUMBER = re.compile(
-    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
-    r"thirty|forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|"
-    r"billions|dozen|dozens|percent|half|twice|double)\b",
-    re.I,
+# Words that state a quantity; digits are added by each expression below.
+NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|"
+    r"trillions?|dozens?|percent|half|twice|double|once|single"
 )
+_NUMBER = re.compile(rf"\b(?:\d[\d,.]*|{NUMBER_WORDS})\b", re.I)
+# An amount: as above, but a year alone ("in 2019") is a date, not an amount.
+AMOUNT = re.compile(rf"\b(?:(?!(?:1[89]|20)\d\d\b)\d[\d,.]*|{NUMBER_WORDS})\b", re.I)
 _SENTENCE_PATTERNS = {"place": (_PLACE,), "person": (_FULL_NAME, _TITLE), "reason": (_REASON,)}
 _SENTENCE_PATTERNS["number"] = (_NUMBER,)
 

@@ -105,6 +105,7 @@ class Searcher:
         self._total = 0
         self._stems: OrderedDict[int, Analysed] = OrderedDict()
         self._names: NameVocabulary | None = None  # built on first use, per generation
+        self._newest_year = 0  # of the dated sources, per generation
 
     @property
     def parser(self) -> QueryParser:
@@ -287,6 +288,9 @@ class Searcher:
         if self._generation == self._store.generation and self._metas:
             return
         self._metas = await self._store.source_metas()
+        self._newest_year = max(
+            (int(m.date[:4]) for m in self._metas.values() if _dated(m.date)), default=0
+        )
         self._cast = Cast(self._metas.values())
         self._df.clear()
         self._stems.clear()
@@ -323,7 +327,7 @@ class Searcher:
 
     def _after_sources(self, query: Query) -> str:
         """A year the question names that is later than every dated source and in no passage."""
-        newest = max((int(m.date[:4]) for m in self._metas.values() if _dated(m.date)), default=0)
+        newest = self._newest_year
         for group in query.groups:
             year = _YEAR.fullmatch(group.label)
             if year and int(group.label) > newest > 0 and not self._df.get(group.fts()):
