@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from fakes.telegram_api import running_fake_telegram
 
-from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import open_app
 from bot.config import load_settings
 from bot.digest.pacing import PLATFORM_LIMITS

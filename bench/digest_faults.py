@@ -34,7 +34,7 @@ async def run(chats: int, stale: float, flood: int, retry_after: int, limit: flo
     from rich.console import Console
     from rich.table import Table
 
-    from bot.adapters.telegram import TelegramAdapter
+    from bot.adapters.telegram.adapter import TelegramAdapter
     from bot.app import open_app
     from bot.config import DigestSettings, load_settings
     from bot.digest.scheduler import DigestScheduler

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from fakes.discord_api import FakeDiscord, discord_base_url
 
-from bot.adapters.discord import DiscordAdapter
+from bot.adapters.discord.adapter import DiscordAdapter
 from bot.app import App, open_app
 from bot.config import load_settings
 from bot.core.model import Message

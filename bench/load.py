@@ -139,7 +139,7 @@ async def main() -> None:
             for users in args.users:
                 row("core", users, *await run_users(users, args.requests, ask, pool))
             try:
-                from bot.adapters.telegram import TelegramAdapter
+                from bot.adapters.telegram.adapter import TelegramAdapter
             except ImportError:
                 Console(stderr=True).print("telegram extra not installed; skipping that path")
             else:

@@ -139,7 +139,7 @@ class Cell:
 
 
 async def bot_side(cell: Cell, count: int, rtt: float) -> dict:
-    from bot.adapters.telegram import TelegramAdapter
+    from bot.adapters.telegram.adapter import TelegramAdapter
     from bot.app import open_app
     from bot.config import TelegramSettings, load_settings
 

@@ -15,8 +15,8 @@ from bot.chat_store import ChatStore
 from bot.config import ConfigError, Settings
 from bot.core.admin import AdminCommands
 from bot.core.core import Core
-from bot.core.digest_commands import DigestCommands
 from bot.core.guard import Guard
+from bot.digest.commands import DigestCommands
 from bot.digest.store import SubscriptionStore
 from bot.observability.health import HealthRegistry
 from bot.observability.metrics import Metrics

@@ -20,9 +20,9 @@ from bot import cli_ingest
 from bot.app import App
 from bot.chat_store import ChatStore
 from bot.core.delivery import ChatTarget, PreviewSender
-from bot.core.digest_reply import digest_reply
 from bot.core.model import Message
 from bot.core.why import explain_lines
+from bot.digest.reply import digest_reply
 from bot.eval_table import eval_table, kinds_table, rules_table, summary_table
 from bot.progress import terminal_progress
 from bot.render.text import render_text

@@ -73,10 +73,10 @@ def build_adapters(app: App, only: str | None = None) -> list[tuple[str, Adapter
 def _adapter(app: App, platform: str, token: str) -> Adapter:
     try:
         if platform == "telegram":
-            from bot.adapters.telegram import TelegramAdapter
+            from bot.adapters.telegram.adapter import TelegramAdapter
 
             return TelegramAdapter.from_settings(app.core, app.settings)
-        from bot.adapters.discord import DiscordAdapter
+        from bot.adapters.discord.adapter import DiscordAdapter
     except ImportError:
         raise RunError(
             f"The {platform} extra is not installed: pip install 'briefbot[{platform}]'"

@@ -15,9 +15,9 @@ from bot.app import App, open_app
 from bot.config import load_settings
 from bot.core.admin import AdminCommands
 from bot.core.core import Core
-from bot.core.digest_commands import DigestCommands
 from bot.core.guard import Guard
 from bot.core.model import Message, ReplyKind
+from bot.digest.commands import DigestCommands
 from bot.digest.scheduler import build_digest_scheduler
 
 ALLOWED, OUTSIDE, ADMIN = "5", "6", "9"

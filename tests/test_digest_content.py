@@ -11,8 +11,8 @@ from fakes.clock import FakeClock
 from helpers import console
 
 from bot.app import App
-from bot.core.digest_commands import DigestCommands
-from bot.core.digest_reply import digest_reply
+from bot.digest.commands import DigestCommands
+from bot.digest.reply import digest_reply
 from bot.render.text import render_text
 
 NEW_SOURCE = """---

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from fakes.clock import FakeClock
 from fakes.telegram_api import running_fake_telegram
 
-from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import App
 from bot.config import DigestSettings
 from bot.core.delivery import ChatTarget

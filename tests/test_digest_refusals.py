@@ -11,7 +11,7 @@ import pytest
 from fakes.clock import FakeClock
 from fakes.telegram_api import running_fake_telegram
 
-from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import App
 from bot.config import DigestSettings
 from bot.core.delivery import chat_is_gone

@@ -14,8 +14,8 @@ import discord
 import pytest
 from fakes.discord_api import FakeDiscord, discord_base_url
 
-from bot.adapters.discord import DiscordAdapter
-from bot.adapters.discord_ui import command_tree
+from bot.adapters.discord.adapter import DiscordAdapter
+from bot.adapters.discord.ui import command_tree
 from bot.app import App
 from bot.core.delivery import ChatTarget, DeliveryError
 from bot.core.feedback import VOTE_EXPIRED

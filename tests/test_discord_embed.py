@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.model import Bullet, Button, Citation, Reply, ReplyKind
-from bot.render.discord_embed import (
+from bot.adapters.discord.embed import (
     MAX_CONTENT,
     MAX_DESCRIPTION,
     MAX_EMBED_TOTAL,
@@ -23,6 +22,7 @@ from bot.render.discord_embed import (
     render_pages,
     units,
 )
+from bot.core.model import Bullet, Button, Citation, Reply, ReplyKind
 
 
 def within_limits(reply: Reply) -> list[discord.Embed]:

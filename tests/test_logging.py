@@ -16,7 +16,7 @@ import pytest
 from aiohttp import ClientSession
 from fakes.telegram_api import running_fake_telegram
 
-from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import open_app
 from bot.cli import main
 from bot.config import HttpSettings, LoggingSettings, load_settings

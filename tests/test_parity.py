@@ -12,8 +12,8 @@ import pytest
 from fakes.discord_api import FakeDiscord, discord_base_url
 from fakes.telegram_api import FakeTelegram, running_fake_telegram
 
-from bot.adapters.discord import DiscordAdapter
-from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.discord.adapter import DiscordAdapter
+from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import App
 
 QUESTIONS = (

@@ -15,8 +15,8 @@ from fakes.discord_api import FakeDiscord, discord_base_url
 from fakes.telegram_api import running_fake_telegram
 from pydantic import SecretStr
 
-from bot.adapters.discord import DiscordAdapter
-from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.discord.adapter import DiscordAdapter
+from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import App
 from bot.cli import main
 from bot.config import HttpSettings

@@ -12,13 +12,13 @@ import pytest
 from fakes.telegram_api import Call, FakeTelegram, running_fake_telegram
 from fakes.telegram_html import parse_html, utf16_len
 
-from bot.adapters import telegram_send
-from bot.adapters.telegram import COMMANDS, TelegramAdapter
+from bot.adapters.telegram import send as telegram_send
+from bot.adapters.telegram.adapter import COMMANDS, TelegramAdapter
+from bot.adapters.telegram.html import keyboard, render_html
 from bot.app import App
 from bot.config import TelegramSettings
 from bot.core.core import Core
 from bot.core.model import Bullet, Button, Citation, Message, Reply, ReplyKind
-from bot.render.telegram_html import keyboard, render_html
 
 GROUP, FORUM = -1001, -100123
 BOT = "@briefbot_test_bot"

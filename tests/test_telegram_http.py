@@ -15,7 +15,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.adapters.telegram_http import AiohttpRequest
+from bot.adapters.telegram.http import AiohttpRequest
 
 
 @pytest.fixture

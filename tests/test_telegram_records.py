@@ -14,7 +14,7 @@ from fakes.telegram_api import FakeTelegram, running_fake_telegram
 from fakes.telegram_html import parse_html
 from test_telegram_adapter import ask
 
-from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import App, open_app
 from bot.chat_store import ChatStore
 from bot.config import TelegramSettings, load_settings

@@ -15,8 +15,8 @@ import pytest
 from aiohttp import ClientSession
 from fakes.telegram_api import FakeTelegram, running_fake_telegram
 
-from bot.adapters.telegram import TelegramAdapter
-from bot.adapters.telegram_webhook import MAX_BODY_BYTES, SECRET_HEADER
+from bot.adapters.telegram.adapter import TelegramAdapter
+from bot.adapters.telegram.webhook import MAX_BODY_BYTES, SECRET_HEADER
 from bot.app import App
 from bot.config import TelegramSettings
 

@@ -69,7 +69,7 @@ class Core:
         self._commands.update(extra_commands or {})  # e.g. bot.core.admin's /ingest, /forget
 
     def register(self, name: str, handler: Handler) -> None:
-        """Add (or replace) a command, e.g. the digest's (bot/core/digest_commands.py)."""
+        """Add (or replace) a command, e.g. the digest's (bot/digest/commands.py)."""
         self._commands[name] = handler
 
     @property

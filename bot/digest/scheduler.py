@@ -33,9 +33,9 @@ from bot.app import App
 from bot.config import DigestSettings
 from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import Sender
-from bot.core.digest_reply import digest_reply
 from bot.digest.pacing import Pacer
 from bot.digest.queue import DeliveryQueue, Outgoing
+from bot.digest.reply import digest_reply
 from bot.digest.schedule import due_today, local_date, trigger_for
 from bot.digest.store import Subscription, SubscriptionStore
 from knowledge.digest import DigestBuilder

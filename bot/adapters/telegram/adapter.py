@@ -1,7 +1,7 @@
 """The Telegram adapter: python-telegram-bot v22 updates -> one core call -> HTML replies.
 
 It only translates. Who is addressed (private chat, command, mention, reply to the bot) is
-decided here; what to answer is the core's job; how it looks is `bot.render.telegram_html`.
+decided here; what to answer is the core's job; how it looks is `bot.adapters.telegram.html`.
 
 The Application is driven in phases (initialize, start, then updater.start_polling or, with
 `telegram.webhook_url`, our own webhook server, `telegram_webhook`, which checks the secret
@@ -43,17 +43,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters.telegram_http import AiohttpRequest
-from bot.adapters.telegram_order import PerChatUpdateProcessor
-from bot.adapters.telegram_send import TelegramSender
-from bot.adapters.telegram_webhook import TelegramWebhook
+from bot.adapters.telegram.html import valid_action
+from bot.adapters.telegram.http import AiohttpRequest
+from bot.adapters.telegram.inline import inline_results
+from bot.adapters.telegram.order import PerChatUpdateProcessor
+from bot.adapters.telegram.send import TelegramSender
+from bot.adapters.telegram.webhook import TelegramWebhook
 from bot.config import Settings, TelegramSettings
 from bot.core.core import Core
 from bot.core.delivery import ChatTarget, DeliveryError
 from bot.core.help import COMMANDS as HELP_COMMANDS
 from bot.core.model import Message, Reply, ReplyKind
-from bot.render.telegram_html import valid_action
-from bot.render.telegram_inline import inline_results
 
 log = logging.getLogger(__name__)
 

@@ -26,10 +26,10 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.adapters.telegram.html import keyboard, render_html
 from bot.core.core import Core
 from bot.core.delivery import ChatTarget, DeliveryError, chat_is_gone
 from bot.core.model import Reply
-from bot.render.telegram_html import keyboard, render_html
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

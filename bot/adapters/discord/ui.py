@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 from zoneinfo import available_timezones
 
+from bot.adapters.discord.embed import CUSTOM_ID_PREFIX, MAX_CUSTOM_ID, buttons, custom_id
 from bot.core.model import Reply
-from bot.render.discord_embed import CUSTOM_ID_PREFIX, MAX_CUSTOM_ID, buttons, custom_id
 
 with warnings.catch_warnings():  # discord.py imports the deprecated stdlib audioop (voice)
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)

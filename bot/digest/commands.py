@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from bot.config import DigestSettings
 from bot.core import replies
 from bot.core.clock import Clock, SystemClock
-from bot.core.digest_reply import digest_reply
 from bot.core.model import Message, Reply
+from bot.digest.reply import digest_reply
 from bot.digest.schedule import (
     ScheduleError,
     describe_in,

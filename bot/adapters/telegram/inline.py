@@ -13,8 +13,8 @@ from dataclasses import replace
 from telegram import InlineQueryResultArticle, InputTextMessageContent, LinkPreviewOptions
 from telegram.constants import ParseMode
 
+from bot.adapters.telegram.html import render_html
 from bot.core.model import Reply, ReplyKind
-from bot.render.telegram_html import render_html
 from bot.render.text import attribution
 
 MAX_TITLE = 64

@@ -1,4 +1,4 @@
-"""The Discord adapter: discord.py 2 events -> one core call -> embeds (bot.render.discord_embed).
+"""The Discord adapter: discord.py 2 events -> one core call -> embeds (bot.adapters.discord.embed).
 
 It only translates. Who is addressed is decided here: every DM; in a server, a mention of the
 bot (or of its role) or a reply to one of its messages. None of that needs the privileged
@@ -25,11 +25,11 @@ import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.adapters.discord_ui import ActionButton, command_tree, view_for
+from bot.adapters.discord.embed import Page, render_pages
+from bot.adapters.discord.ui import ActionButton, command_tree, view_for
 from bot.core.core import Core
 from bot.core.delivery import ChatTarget, DeliveryError
 from bot.core.model import Message, Reply, ReplyKind
-from bot.render.discord_embed import Page, render_pages
 
 with warnings.catch_warnings():  # discord.py imports the deprecated stdlib audioop (voice)
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)

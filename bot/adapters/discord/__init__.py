@@ -1,0 +1,1 @@
+"""Discord: the adapter, its buttons and embed rendering."""

@@ -1,0 +1,1 @@
+"""Telegram: the adapter, its HTTP client, webhook server, send pacing and HTML rendering."""
