@@ -25,6 +25,7 @@ from knowledge.store_errors import StoreOpenError, open_error
 from knowledge.store_health import HEALTH_BUSY_MS, check_database, touch_health_row
 
 BUSY_TIMEOUT_MS = 5000
+ScopeIds = frozenset[int] | None  # collection ids (knowledge/collection_store.py); None: all
 
 
 def utc_now() -> str:
@@ -53,6 +54,30 @@ def passage_keywords(meta: SourceMeta, speaker: str | None, text: str, section: 
     lowered = text.lower()
     words += [meant for heard, meant in meta.search_aliases if heard.lower() in lowered]
     return " ".join(w for w in words if w)
+
+
+def scope_token(collection_id: int) -> str:
+    """A collection's token in the full-text index's `scope` column (migration m010)."""
+    return f"c{collection_id}"
+
+
+def scoped_match(match: str, scope: ScopeIds) -> str:
+    """`match` on the text columns only (a question's word never matches a scope token), and
+    with a scope, only in passages of those collections."""
+    text = f"{{text keywords}} : ({match})"
+    if scope is None:
+        return text
+    tokens = " OR ".join(scope_token(c) for c in sorted(scope))
+    return f"{text} AND scope : ({tokens})"
+
+
+async def source_scope(db: aiosqlite.Connection, source_id: str) -> str:
+    """The scope tokens of a source's passages: one per collection it is in."""
+    rows = await db.execute_fetchall(
+        "SELECT collection_id FROM source_collections WHERE source_id = ? ORDER BY 1",
+        (source_id,),
+    )
+    return " ".join(scope_token(int(c)) for (c,) in rows)
 
 
 class Store:
@@ -180,10 +205,11 @@ class Store:
             )
         # Index the passages in one statement after inserting them (see migration m006):
         # several times faster than the per-row trigger, and still one transaction.
+        scope = await source_scope(db, doc.meta.id)  # an updated source keeps its collections
         await db.execute("UPDATE fts_sync SET deferred = 1")
         await db.executemany(
-            "INSERT INTO passages (source_id, position, speaker, text, keywords, section)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO passages (source_id, position, speaker, text, keywords, section, scope)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     doc.meta.id,
@@ -192,13 +218,14 @@ class Store:
                     p.text,
                     passage_keywords(doc.meta, p.speaker, p.text, p.section),
                     p.section,
+                    scope,
                 )
                 for p in doc.passages
             ],
         )
         await db.execute(
-            "INSERT INTO passages_fts (rowid, text, keywords)"
-            " SELECT id, text, keywords FROM passages WHERE source_id = ?",
+            "INSERT INTO passages_fts (rowid, text, keywords, scope)"
+            " SELECT id, text, keywords, scope FROM passages WHERE source_id = ?",
             (doc.meta.id,),
         )
         await db.execute("UPDATE fts_sync SET deferred = 0")
@@ -224,8 +251,16 @@ class Store:
         rows = await self._reader.execute_fetchall("SELECT id, meta FROM sources")
         return {source_id: meta_from_json(meta) for source_id, meta in rows}
 
-    async def passage_count(self) -> int:
-        rows = await self._reader.execute_fetchall("SELECT count(*) FROM passages")
+    async def passage_count(self, scope: ScopeIds = None) -> int:
+        if scope is None:
+            rows = await self._reader.execute_fetchall("SELECT count(*) FROM passages")
+        else:
+            marks = ",".join("?" * len(scope))  # placeholders only; the ids are parameters
+            rows = await self._reader.execute_fetchall(
+                "SELECT count(*) FROM passages p JOIN source_collections c"  # noqa: S608
+                f" ON c.source_id = p.source_id WHERE c.collection_id IN ({marks})",
+                tuple(sorted(scope)),
+            )
         return int(next(iter(rows))[0])
 
     async def passage_texts(self) -> list[str]:
@@ -235,31 +270,44 @@ class Store:
 
     # -- search --------------------------------------------------------------------------
 
-    async def fts_search(self, match: str, limit: int) -> list[tuple[Passage, str, float]]:
-        """Run an already-escaped FTS5 MATCH expression.
+    async def fts_search(
+        self, match: str, limit: int, scope: ScopeIds = None
+    ) -> list[tuple[Passage, str, float]]:
+        """Run an already-escaped FTS5 MATCH expression, in the collections `scope` (ids;
+        None: all). The scope is part of the MATCH, so FTS5 skips other collections' passages
+        while it walks the posting lists instead of ranking them and dropping them after.
 
         Returns (passage, keywords, score) best first, with score = -bm25 so higher wins.
         """
+        if scope is not None and not scope:
+            return []
         rows = await self._reader.execute_fetchall(
             "SELECT p.id, p.source_id, p.position, p.text, p.speaker, p.section, p.keywords,"
             " s.score"
-            " FROM (SELECT rowid, bm25(passages_fts, 1.0, 0.5) AS score FROM passages_fts"
+            " FROM (SELECT rowid, bm25(passages_fts, 1.0, 0.5, 0.0) AS score FROM passages_fts"
             "       WHERE passages_fts MATCH ? ORDER BY score LIMIT ?) AS s"
             " JOIN passages p ON p.id = s.rowid ORDER BY s.score",
-            (match, limit),
+            (scoped_match(match, scope), limit),
         )
         return [
             (Passage(pid, sid, pos, text, speaker, section), keywords, -score)
             for pid, sid, pos, text, speaker, section, keywords, score in rows
         ]
 
-    async def term_document_counts(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
-        """How many passages contain each (escaped) FTS term; used to weigh query terms."""
-        total = await self.passage_count()
+    async def term_document_counts(
+        self, terms: Iterable[str], scope: ScopeIds = None
+    ) -> tuple[int, dict[str, int]]:
+        """How many passages (of the collections `scope`) contain each (escaped) FTS term;
+        used to weigh query terms."""
+        total = await self.passage_count(scope)
         counts: dict[str, int] = {}
         for term in terms:
+            if scope is not None and not scope:
+                counts[term] = 0
+                continue
             rows = await self._reader.execute_fetchall(
-                "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (term,)
+                "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?",
+                (scoped_match(term, scope),),
             )
             counts[term] = int(next(iter(rows))[0])
         return total, counts
