@@ -12,16 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.chat_store import ChatStore
+from bot.collections.commands import CollectionCommands
+from bot.collections.scopes import ChatScopes
 from bot.config import ConfigError, Settings
 from bot.core.admin import AdminCommands
 from bot.core.core import Core
 from bot.core.guard import Guard
+from bot.core.model import Message
 from bot.digest.commands import DigestCommands
 from bot.digest.store import SubscriptionStore
 from bot.observability.health import HealthRegistry
 from bot.observability.metrics import Metrics
 from bot.progress import ProgressFactory, no_progress
 from bot.semantic import choose_embedder
+from knowledge.collections import Collection
 from knowledge.digest import DigestBuilder
 from knowledge.ingest import IngestLimits
 from knowledge.library import Library, load_story
@@ -66,7 +70,12 @@ async def open_app(
                 await library.sync_bundled(progress=tick)
         if settings.store.source_dirs:
             async with progress("indexing store.source_dirs", None) as tick:
-                await library.ingest(settings.store.source_dirs, progress=tick)
+                for folder in settings.store.source_dirs:
+                    if folder.collection:
+                        await library.collections.ensure(
+                            Collection(folder.collection, folder.collection)
+                        )
+                    await library.ingest([folder.path], progress=tick, collection=folder.collection)
         story = load_story()
         metrics = Metrics()
         health = HealthRegistry()
@@ -79,18 +88,29 @@ async def open_app(
             ingest_limit=access.ingest_rate_limit,
             ingest_window=access.ingest_rate_window_seconds,
         )
+        chats = ChatStore(store, question_days=settings.logging.question_days)
+        scopes = ChatScopes(library, chats)
+
+        async def first_collection(message: Message) -> str | None:
+            return await scopes.first(message.platform, message.chat_id)
+
+        admin = AdminCommands(library, settings.ingest.admins, first_collection)
         core = Core(
             library,
             story=story.name,
             examples=story.examples,
-            chats=ChatStore(store, question_days=settings.logging.question_days),
+            chats=chats,
             guard=guard,
             metrics=metrics,
-            extra_commands=AdminCommands(library, settings.ingest.admins).table(),
+            extra_commands=admin.table(),
+            scopes=scopes,
         )
         subscriptions = SubscriptionStore(store)
         digests = DigestBuilder(library, story)
-        DigestCommands(subscriptions, digests, settings.digest).register(core)
+        DigestCommands(subscriptions, digests, settings.digest, scope_of=core.chat_scope).register(
+            core
+        )
+        CollectionCommands(library, chats, admin.is_admin).register(core)
         try:
             yield App(settings, store, library, core, metrics, health, subscriptions, digests)
         finally:

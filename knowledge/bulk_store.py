@@ -17,7 +17,7 @@ import aiosqlite
 
 from knowledge.models import Document
 from knowledge.source_registry_types import Saved
-from knowledge.store import meta_to_json, passage_keywords, source_scope, utc_now
+from knowledge.store import meta_to_json, passage_keywords, utc_now
 
 MAX_PARAMS = 500  # values per IN (...) list
 
@@ -93,11 +93,10 @@ async def _write(
     async with db.execute("SELECT coalesce(max(id), 0) FROM passages") as cursor:
         row = await cursor.fetchone()
     last_id = int(row[0]) if row else 0  # new rows get ids above it (rowid = max + 1)
-    scopes = {d.meta.id: await source_scope(db, d.meta.id) for d in updated}  # kept on update
     await db.execute("UPDATE fts_sync SET deferred = 1")
     await db.executemany(
-        "INSERT INTO passages (source_id, position, speaker, text, keywords, section, scope)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO passages (source_id, position, speaker, text, keywords, section)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
         [
             (
                 d.meta.id,
@@ -106,15 +105,14 @@ async def _write(
                 p.text,
                 passage_keywords(d.meta, p.speaker, p.text, p.section),
                 p.section,
-                scopes.get(d.meta.id, ""),
             )
             for d in (*added, *updated)
             for p in d.passages
         ],
     )
     await db.execute(
-        "INSERT INTO passages_fts (rowid, text, keywords, scope)"
-        " SELECT id, text, keywords, scope FROM passages WHERE id > ?",
+        "INSERT INTO passages_fts (rowid, text, keywords)"
+        " SELECT id, text, keywords FROM passages WHERE id > ?",
         (last_id,),
     )
     await db.execute("UPDATE fts_sync SET deferred = 0")

@@ -1,7 +1,6 @@
 """The collections' rows: which collections exist, which sources each holds.
 
-The one module that writes `collections` and `source_collections` (migration m010), and the
-passages' `scope` tokens that let the full-text engines filter by collection before ranking.
+The one module that writes `collections` and `source_collections` (migration m010).
 Callers (the `Library`, the CLI, chat commands through the `Library`) never see SQL.
 Membership changes bump `Store.generation`, so search caches (the tantivy mirror, the vector
 masks, idf counts) are rebuilt for the new membership.
@@ -21,7 +20,7 @@ from knowledge.collections import (
     check_slug,
     check_title,
 )
-from knowledge.store import ScopeIds, Store, source_scope, utc_now
+from knowledge.store import ScopeIds, Store, utc_now
 
 
 class CollectionStore:
@@ -100,24 +99,16 @@ class CollectionStore:
                     (cid, cid),
                 )
             ]
-            members = [
-                sid
-                for (sid,) in await db.execute_fetchall(
-                    "SELECT source_id FROM source_collections WHERE collection_id = ?", (cid,)
-                )
-            ]
             await db.executemany(
                 "DELETE FROM passages WHERE source_id = ?", [(s,) for s in orphans]
             )
             await db.executemany("DELETE FROM sources WHERE id = ?", [(s,) for s in orphans])
             await db.execute("DELETE FROM collections WHERE id = ?", (cid,))
-            await _rescope(db, [s for s in members if s not in set(orphans)])
         self._store.generation += 1
         return len(orphans)
 
     async def join(self, source_ids: Iterable[str], collection: Collection) -> int:
-        """Put sources into `collection` (created if need be); returns how many joined now.
-        Their passages' scope tokens are rewritten, so the full-text index finds them there."""
+        """Put sources into `collection` (created if need be); returns how many joined now."""
         wanted = list(dict.fromkeys(source_ids))
         if not wanted:
             return 0
@@ -132,7 +123,6 @@ class CollectionStore:
                 )
                 if cursor.rowcount:
                     joined.append(source_id)
-            await _rescope(db, joined)
         if joined:
             self._store.generation += 1
         return len(joined)
@@ -189,12 +179,3 @@ async def _id(db: aiosqlite.Connection, slug: str) -> int:
     if row is None:
         raise CollectionError(f"There is no collection “{slug}”.")
     return int(row[0])
-
-
-async def _rescope(db: aiosqlite.Connection, source_ids: Iterable[str]) -> None:
-    """Rewrite the scope tokens of these sources' passages (the update trigger re-indexes)."""
-    for source_id in source_ids:
-        await db.execute(
-            "UPDATE passages SET scope = ? WHERE source_id = ?",
-            (await source_scope(db, source_id), source_id),
-        )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from knowledge.answer import Quote, compose
+from knowledge.collections import Scope
 from knowledge.library import Library, Story
 from knowledge.models import Source
 
@@ -68,16 +69,21 @@ class DigestBuilder:
         self._per_angle = quotes_per_angle
         self._cache: OrderedDict[tuple[object, ...], Digest] = OrderedDict()
 
-    async def build(self, day: date, seen: Collection[str] = ()) -> Digest:
-        """The digest for `day` for a chat that has already seen the sources `seen`."""
-        sources = await self._library.sources()
+    async def build(self, day: date, seen: Collection[str] = (), *, scope: Scope = None) -> Digest:
+        """The digest for `day` for a chat that has already seen the sources `seen` and
+        searches the collections `scope` (None: every one): its sources and quotes only."""
+        sources = await self._library.sources(scope)
         new = tuple(s for s in sources if s.meta.id not in seen)
-        key = (day, tuple(s.meta.id for s in new), self._library.store.generation, not seen)
+        key = (day, tuple(s.meta.id for s in new), self._library.store.generation, not seen, scope)
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
         digest = Digest(
-            day, new, not seen, await self._points(day), self._suggestions(day, self._chosen(day))
+            day,
+            new,
+            not seen,
+            await self._points(day, scope),
+            self._suggestions(day, self._chosen(day)),
         )
         self._cache[key] = digest
         while len(self._cache) > CACHE_SIZE:
@@ -92,12 +98,12 @@ class DigestBuilder:
         count = min(self._angles, len(questions))
         return [questions[(start + i) % len(questions)] for i in range(count)]
 
-    async def _points(self, day: date) -> tuple[KeyPoints, ...]:
+    async def _points(self, day: date, scope: Scope) -> tuple[KeyPoints, ...]:
         points: list[KeyPoints] = []
         used: set[int] = set()
         cycle = day.toordinal() // max(1, len(self._story.standing_questions))
         for index, question in enumerate(self._chosen(day)):
-            result = await self._library.search(question)
+            result = await self._library.search(question, scope=scope)
             if result.abstained:
                 continue
             span = max(1, min(len(result.hits), DEPTH) - self._per_angle + 1)

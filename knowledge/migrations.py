@@ -260,12 +260,10 @@ async def m009_delivery_fencing(db: aiosqlite.Connection) -> None:
 
 
 async def m010_collections(db: aiosqlite.Connection) -> None:
-    """Collections (knowledge/collections.py): which sources each holds, which ones a chat
-    searches, and a `scope` column in the full-text index so a search in some collections is
-    filtered by FTS5 itself, before ranking (knowledge/collection_store.py writes it).
+    """Collections (knowledge/collections.py): which sources each holds (the engines filter a
+    search by it before ranking, see knowledge/collection_store.py) and which ones a chat
+    searches (bot/chat_store.py). Chats bind to ids, so renaming a slug keeps them bound.
 
-    `passages.scope` holds one token per collection of the passage's source ("c1 c4"); the
-    full-text table is rebuilt with it as a third column (weight 0: it never adds to a score).
     Every source already indexed joins the bundled story's collection (slug and title from
     the story file), so an existing install answers exactly as before.
     """
@@ -285,9 +283,9 @@ async def m010_collections(db: aiosqlite.Connection) -> None:
         CREATE TABLE source_collections (
             source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
             collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
-            PRIMARY KEY (source_id, collection_id)
+            PRIMARY KEY (collection_id, source_id)
         )""",
-        "CREATE INDEX source_collections_collection ON source_collections(collection_id)",
+        "CREATE INDEX source_collections_source ON source_collections(source_id)",
         """
         CREATE TABLE chat_collections (
             platform TEXT NOT NULL,
@@ -296,15 +294,8 @@ async def m010_collections(db: aiosqlite.Connection) -> None:
             position INTEGER NOT NULL,
             PRIMARY KEY (platform, chat_id, collection_id)
         )""",
-        "ALTER TABLE passages ADD COLUMN scope TEXT NOT NULL DEFAULT ''",
-        "DROP TRIGGER passages_ai",
-        "DROP TRIGGER passages_ad",
-        "DROP TRIGGER passages_au",
-        "DROP TABLE passages_fts",
     )
-    # memberships and scope tokens first: no trigger is there to index them twice
-    has_sources = await db.execute_fetchall("SELECT 1 FROM sources LIMIT 1")
-    if has_sources:
+    if await db.execute_fetchall("SELECT 1 FROM sources LIMIT 1"):
         await db.execute(
             "INSERT INTO collections (slug, title, created_at) VALUES (?, ?, datetime('now'))",
             (bundled.slug, bundled.title),
@@ -314,38 +305,6 @@ async def m010_collections(db: aiosqlite.Connection) -> None:
             " SELECT id, (SELECT id FROM collections WHERE slug = ?) FROM sources",
             (bundled.slug,),
         )
-        await db.execute(
-            "UPDATE passages SET scope = 'c' || (SELECT id FROM collections WHERE slug = ?)",
-            (bundled.slug,),
-        )
-    await _run(
-        db,
-        """
-        CREATE VIRTUAL TABLE passages_fts USING fts5(
-            text, keywords, scope,
-            content='passages', content_rowid='id',
-            tokenize='porter unicode61 remove_diacritics 2'
-        )""",
-        """
-        CREATE TRIGGER passages_ai AFTER INSERT ON passages
-        WHEN (SELECT deferred FROM fts_sync) = 0 BEGIN
-            INSERT INTO passages_fts(rowid, text, keywords, scope)
-            VALUES (new.id, new.text, new.keywords, new.scope);
-        END""",
-        """
-        CREATE TRIGGER passages_ad AFTER DELETE ON passages BEGIN
-            INSERT INTO passages_fts(passages_fts, rowid, text, keywords, scope)
-            VALUES ('delete', old.id, old.text, old.keywords, old.scope);
-        END""",
-        """
-        CREATE TRIGGER passages_au AFTER UPDATE ON passages BEGIN
-            INSERT INTO passages_fts(passages_fts, rowid, text, keywords, scope)
-            VALUES ('delete', old.id, old.text, old.keywords, old.scope);
-            INSERT INTO passages_fts(rowid, text, keywords, scope)
-            VALUES (new.id, new.text, new.keywords, new.scope);
-        END""",
-    )
-    await db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')")
 
 
 MIGRATIONS: tuple[Migration, ...] = (

@@ -117,7 +117,9 @@ class TantivyEngine:
                 chunk = fresh[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 rows += await reader.execute_fetchall(
-                    "SELECT id, source_id, text, keywords, scope FROM passages"  # noqa: S608
+                    "SELECT id, source_id, text, keywords, (SELECT group_concat(collection_id,"  # noqa: S608
+                    " ' ') FROM source_collections c WHERE c.source_id = passages.source_id)"
+                    " FROM passages"
                     f" WHERE source_id IN ({marks})",
                     tuple(chunk),
                 )
@@ -135,7 +137,7 @@ class TantivyEngine:
         for source_id in stale:
             writer.delete_documents_by_term("source", source_id)
         for pid, source_id, text, keywords, scope in rows:
-            ids = [token[1:] for token in scope.split()]  # "c1 c4" -> ["1", "4"]
+            ids = (scope or "").split()  # the source's collection ids, "1 4"
             writer.add_document(
                 tantivy.Document(pid=pid, source=source_id, text=text, keywords=keywords, scope=ids)
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from bot.collections.docs import COLLECTION_COMMANDS
 from bot.core.model import Message, Reply
 from knowledge.models import Source
 
@@ -50,7 +51,13 @@ COMMANDS: tuple[CommandDoc, ...] = (
     CommandDoc(
         "settings", "/settings", "this chat's digest time and last delivery", chat_only=True
     ),
-    CommandDoc("ingest", "/ingest URL", "add a web page, PDF, text file or feed", admin=True),
+    *(CommandDoc(n, usage, line, admin=a) for n, usage, line, a in COLLECTION_COMMANDS),
+    CommandDoc(
+        "ingest",
+        "/ingest URL [into SLUG]",
+        "add a web page, PDF, text file or feed (to this chat's first collection)",
+        admin=True,
+    ),
     CommandDoc("forget", "/forget SOURCE_ID", "remove a source (its id: /sources)", admin=True),
 )
 CONSOLE_ONLY = (CommandDoc("quit", "/quit", "leave (or Ctrl-C, Ctrl-D)"),)

@@ -7,6 +7,7 @@ one entry point and adapters need nothing new. Subscriptions are written through
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.config import DigestSettings
@@ -25,6 +26,7 @@ from bot.digest.schedule import (
     zone,
 )
 from bot.digest.store import Subscription, SubscriptionStore
+from knowledge.collections import Scope
 from knowledge.digest import DigestBuilder
 
 USAGE = (
@@ -42,8 +44,12 @@ class DigestCommands:
         builder: DigestBuilder,
         settings: DigestSettings,
         clock: Clock | None = None,
+        scope_of: Callable[[str, str], Awaitable[Scope]] | None = None,
     ) -> None:
+        """`scope_of(platform, chat_id)`: the collections the chat searches (`Core.chat_scope`);
+        None: every collection."""
         self._subs = subscriptions
+        self._scope_of = scope_of
         self._builder = builder
         self._settings = settings
         self._clock = clock or SystemClock()
@@ -103,7 +109,8 @@ class DigestCommands:
         sub = await self._subs.get(message.platform, message.chat_id)
         tz = sub.timezone if sub else self._settings.default_timezone
         day = self._clock.now().astimezone(zone(tz)).date()
-        digest = await self._builder.build(day, sub.seen_sources if sub else ())
+        scope = await self._scope_of(message.platform, message.chat_id) if self._scope_of else None
+        digest = await self._builder.build(day, sub.seen_sources if sub else (), scope=scope)
         return digest_reply(digest, subscribed=sub is not None and sub.active)
 
     def _parse(self, argument: str) -> tuple[str, str, bool]:

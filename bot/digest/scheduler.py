@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, timedelta
 
 from apscheduler.job import Job
@@ -38,6 +38,7 @@ from bot.digest.queue import DeliveryQueue, Outgoing
 from bot.digest.reply import digest_reply
 from bot.digest.schedule import due_today, local_date, trigger_for
 from bot.digest.store import Subscription, SubscriptionStore
+from knowledge.collections import Scope
 from knowledge.digest import DigestBuilder
 
 log = logging.getLogger(__name__)
@@ -62,10 +63,12 @@ class DigestScheduler:
         backoff: float = 2.0,
         on_outcome: Callable[[str], None] | None = None,
         admits: Callable[[str, str], bool] | None = None,
+        scope_of: Callable[[str, str], Awaitable[Scope]] | None = None,
     ) -> None:
         """`admits(platform, chat_id)`: the chat allowlist (`Core.admits`); a subscription of a
         chat outside it (made before the allowlist was set) gets no digest."""
         self._admits = admits or (lambda platform, chat_id: True)
+        self._scope_of = scope_of  # the chat's collections (`Core.chat_scope`); None: all
         self._subs = subscriptions
         self._builder = builder
         self._senders = dict(senders)
@@ -198,7 +201,8 @@ class DigestScheduler:
             log.debug("digest for %s on %s already claimed", sub.key, day)
             return False
         try:
-            digest = await self._builder.build(day, sub.seen_sources)
+            scope = await self._scope_of(platform, chat_id) if self._scope_of else None
+            digest = await self._builder.build(day, sub.seen_sources, scope=scope)
         except Exception as exc:
             log.exception("could not build the digest for %s", sub.key)
             await self._subs.finish(claim, "failed", f"build error: {exc}", self._clock.now())
@@ -272,4 +276,5 @@ def build_digest_scheduler(
         clock=clock,
         on_outcome=count,
         admits=app.core.admits,
+        scope_of=app.core.chat_scope,
     )
