@@ -227,8 +227,11 @@ class Core:
         previous = await self._chats.vote(question_id, message.user_id, vote)
         return feedback.vote_ack(vote, previous)
 
-    async def ask(self, message: Message, question: str) -> tuple[Reply, Answer | None]:
-        """Answer a question and remember it for /more; also returns the raw answer (CLI, eval)."""
+    async def ask(
+        self, message: Message, question: str, *, within: Scope = None
+    ) -> tuple[Reply, Answer | None]:
+        """Answer a question and remember it for /more; also returns the raw answer (CLI, eval).
+        `within`: these collections instead of the chat's (`briefbot ask --collection`)."""
         question = sanitize(question).strip()
         if not question:
             return replies.hint("Ask me something, e.g. /ask " + self._example()), None
@@ -240,7 +243,7 @@ class Core:
         asked = question  # the title shows the person's own words; the note, how they were read
         question = resolved.question  # "and Putin?" -> "what does Putin want?"
         started = time.perf_counter()
-        scope = await self.scope_of(message)
+        scope = within if within is not None else await self.scope_of(message)
         if resolved.reasons and last:
             answer = await self._library.reasons(question, resolved.previous, last[1], scope=scope)
         else:
