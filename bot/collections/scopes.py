@@ -30,14 +30,13 @@ class ChatScopes:
         slugs = await self.slugs(platform, chat_id)
         return slugs[0] if slugs else None
 
-    async def header(self, platform: str, chat_id: str, answer: Answer) -> str:
-        """ "From: <collection title>" for an answer in a chat that searches more than one
-        collection (the quoted sources' collections); "" otherwise."""
+    async def header(self, scope: Scope, answer: Answer) -> str:
+        """ "From: <collection title>" for an answer searched in more than one collection
+        (the quoted sources' collections); "" otherwise."""
         if answer.abstained or not answer.quotes:
             return ""
-        slugs = await self.slugs(platform, chat_id)
         collections = await self._library.list_collections()
-        searched = [c for c in collections if not slugs or c.slug in slugs]
+        searched = [c for c in collections if scope is None or c.slug in scope]
         if len(searched) < 2:
             return ""
         members = await self._library.collections.of_sources()

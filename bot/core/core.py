@@ -46,7 +46,7 @@ class Scopes(Protocol):
 
     async def scope(self, platform: str, chat_id: str) -> Scope: ...
 
-    async def header(self, platform: str, chat_id: str, answer: Answer) -> str: ...
+    async def header(self, scope: Scope, answer: Answer) -> str: ...
 
 
 class Everywhere:
@@ -55,7 +55,7 @@ class Everywhere:
     async def scope(self, platform: str, chat_id: str) -> Scope:
         return None
 
-    async def header(self, platform: str, chat_id: str, answer: Answer) -> str:
+    async def header(self, scope: Scope, answer: Answer) -> str:
         return ""
 
 
@@ -136,8 +136,9 @@ class Core:
                 return replies.hint(f"Type a question after my name, e.g. {self._example()}")
             if refusal := self._rate_limited(message):
                 return refusal
-            found, _ = await self._library.answer(question, scope=await self.scope_of(message))
-            reply = await self._headed(message, found, question=_title(question))
+            scope = await self.scope_of(message)
+            found, _ = await self._library.answer(question, scope=scope)
+            reply = await self._headed(scope, found, question=_title(question))
             return replace(reply, buttons=())
 
         return await self._safely(message, answer)
@@ -150,12 +151,12 @@ class Core:
         return await self._scopes.scope(platform, chat_id)
 
     async def _headed(
-        self, message: Message, answer: Answer, *, question: str, reading_as: str = ""
+        self, scope: Scope, answer: Answer, *, question: str, reading_as: str = ""
     ) -> Reply:
-        """The answer's reply; in a chat with several collections its header names the one
-        the quotes come from."""
+        """The answer's reply; searched in several collections, its header names the one the
+        quotes come from."""
         reply = replies.answer_reply(answer, question=question, reading_as=reading_as)
-        header = await self._scopes.header(message.platform, message.chat_id, answer)
+        header = await self._scopes.header(scope, answer)
         return replace(reply, body=(header, *reply.body)) if header else reply
 
     def admits(self, platform: str, chat_id: str) -> bool:
@@ -252,7 +253,7 @@ class Core:
         if self._metrics is not None:
             self._metrics.question(message.platform, elapsed, abstained=answer.abstained)
         reply = await self._headed(
-            message,
+            scope,
             answer,
             question=_title(asked),
             reading_as=question if resolved.rewritten else "",
@@ -311,7 +312,7 @@ class Core:
         answer, _ = await self._library.answer(question, offset=shown, scope=scope)
         if answer.result.abstained:
             return replies.hint("I had no answer to your last question, so there is nothing more.")
-        reply = await self._headed(message, answer, question=f"More on: {_title(question)}")
+        reply = await self._headed(scope, answer, question=f"More on: {_title(question)}")
         try:
             await self._library.store.remember_question(
                 message.platform, message.chat_id, question, answer.next_offset

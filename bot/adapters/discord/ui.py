@@ -135,4 +135,13 @@ def command_tree(client: discord.Client, run: RunCommand) -> app_commands.Comman
     async def settings(interaction: discord.Interaction[Any]) -> None:
         await run(interaction, "/settings")
 
+    @tree.command(description="The collections, their sources, the ones used here")
+    async def collections(interaction: discord.Interaction[Any]) -> None:
+        await run(interaction, "/collections")
+
+    @tree.command(description="Search only these collections here (all: every one)")
+    @app_commands.describe(slugs="one or more slugs (see /collections), or all")
+    async def use(interaction: discord.Interaction[Any], slugs: str) -> None:
+        await run(interaction, f"/use {slugs}")
+
     return tree
