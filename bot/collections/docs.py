@@ -7,5 +7,5 @@ from __future__ import annotations
 # (name, usage, /help line, admins only)
 COLLECTION_COMMANDS: tuple[tuple[str, str, str, bool], ...] = (
     ("collections", "/collections", "the collections, their sources, the ones used here", False),
-    ("use", "/use SLUG… | all", "search only these collections here (all: every one)", False),
+    ("use", "/use SLUG…", "search only these collections here (/use all: every one)", False),
 )
