@@ -24,6 +24,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from itertools import accumulate
 from pathlib import Path
 
 from rich.console import Console
@@ -61,18 +62,17 @@ class Corpus:
         taken: set[str] = set()
         self.shared = pseudo_words(self.rng, SHARED_WORDS, taken)
         self.own = [pseudo_words(self.rng, OWN_WORDS, taken) for _ in range(collections)]
-        self.zipf = [1 / (rank + 1) for rank in range(SHARED_WORDS)]
-        self.own_zipf = [1 / (rank + 1) ** 0.8 for rank in range(OWN_WORDS)]
+        self.zipf = list(accumulate(1 / (rank + 1) for rank in range(SHARED_WORDS)))
+        self.own_zipf = list(accumulate(1 / (rank + 1) ** 0.8 for rank in range(OWN_WORDS)))
 
     def passage(self, collection: int) -> str:
         sentences = []
         for _ in range(self.rng.randint(4, 6)):
-            words = [
-                self.rng.choices(self.own[collection], self.own_zipf)[0]
-                if self.rng.random() < OWN_SHARE
-                else self.rng.choices(self.shared, self.zipf)[0]
-                for _ in range(self.rng.randint(9, 15))
-            ]
+            count = self.rng.randint(9, 15)
+            own = self.rng.choices(self.own[collection], cum_weights=self.own_zipf, k=count)
+            shared = self.rng.choices(self.shared, cum_weights=self.zipf, k=count)
+            pairs = zip(own, shared, strict=True)
+            words = [o if self.rng.random() < OWN_SHARE else s for o, s in pairs]
             sentences.append(" ".join(words).capitalize() + ".")
         return " ".join(sentences)
 
