@@ -9,7 +9,8 @@ of its own (its story's names and things), so the question's words also occur in
 collections, as they do between real stories. Collection 0 is also indexed alone: the baseline
 a one-collection install would have.
 
-Prints a table of ask p50/p90 in ms (BM25; the question set is the same for every row) and the
+Prints a table of ask p50/p90 in ms (BM25; the question set is the same for every row, each
+row a fresh library warmed on other questions, the rows alternated `--repeats` times) and the
 ratio to the baseline, then how often the scoped answer's quotes are the baseline's, with the
 idea weights counted in the scope (what the searcher does) and counted over every collection
 (the alternative). Numbers, not assertions.
@@ -41,6 +42,7 @@ SHARED_WORDS = 3000
 OWN_WORDS = 400
 OWN_SHARE = 0.3  # of a passage's words, from its collection's own vocabulary
 PASSAGES_PER_SOURCE = 50
+WARM_UP = 10  # questions asked before timing (index caches, first query), not timed
 SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in ("a", "e", "i", "o", "u", "ai", "ou")]
 
 
@@ -148,8 +150,6 @@ async def build(db: Path, corpus_dir: Path, collections: int, passages: int) -> 
 
 
 async def timed(ask: Callable[[str], Awaitable[object]], questions: list[str]) -> list[float]:
-    for question in questions[:10]:  # warm the per-generation caches
-        await ask(question)
     timings = []
     for question in questions:
         started = time.perf_counter()
@@ -186,7 +186,8 @@ async def run(args: argparse.Namespace) -> None:
         for path in sorted((corpus_dir / "story-00").glob("*.md"))
         for block in path.read_text(encoding="utf-8").split("---\n", 2)[2].split("\n\n")
     ]
-    questions = corpus.questions(texts, args.questions)
+    questions = corpus.questions(texts, args.questions + WARM_UP)
+    warm, questions = questions[:WARM_UP], questions[WARM_UP:]
     one = frozenset({"story-00"})
     engines = ["fts5", "tantivy"] if args.engine == "both" else [args.engine]
     table = Table(
@@ -195,23 +196,43 @@ async def run(args: argparse.Namespace) -> None:
     )  # fmt: skip
     same: dict[str, tuple[int, int, int]] = {}
     for engine in engines:
+        timings: dict[tuple[str, str], list[float]] = {}
+        for _ in range(args.repeats):  # alternate, so a busy moment hits every row alike
+            for index_name, db, scope in (
+                ("alone", alone, None),
+                ("all", big, one),
+                ("all", big, None),
+            ):
+                async with await Store.open(db) as store:
+                    library = Library(
+                        store, QueryParser.from_files(), engine=engine_for(engine, store)
+                    )
+                    for question in warm:  # a fresh library, warmed on other questions
+                        await library.answer(question, scope=scope)
+                    key = (index_name, "every collection" if scope is None else "story-00 only")
+                    timings.setdefault(key, []).extend(
+                        await timed(
+                            lambda q, lib=library, s=scope: lib.answer(q, scope=s), questions
+                        )
+                    )
+                    await library.aclose()
+        base_p50 = statistics.median(timings["alone", "every collection"])
+        for (index_name, searched), values in timings.items():
+            p50 = statistics.median(values)
+            p90 = statistics.quantiles(values, n=10)[-1]
+            passages = args.passages if index_name == "alone" else args.collections * args.passages
+            table.add_row(
+                engine, index_name, searched, f"{passages:,}", f"{p50:.2f}", f"{p90:.2f}",
+                f"{p50 / base_p50:.2f}",
+            )  # fmt: skip
         async with await Store.open(alone) as store:
             library = Library(store, QueryParser.from_files(), engine=engine_for(engine, store))
-            base = await timed(lambda q, lib=library: lib.answer(q), questions)
             baseline = await quotes(library, questions, None)
             await library.aclose()
-        base_p50 = statistics.median(base)
-        rows = [("alone", "every collection", args.passages, base)]
         async with await Store.open(big) as store:
             library = Library(store, QueryParser.from_files(), engine=engine_for(engine, store))
-            scoped = await timed(lambda q, lib=library: lib.answer(q, scope=one), questions)
-            whole = await timed(lambda q, lib=library: lib.answer(q), questions)
             per_scope = await quotes(library, questions, one)
-            total = args.collections * args.passages
-            rows += [
-                ("all", "story-00 only", total, scoped),
-                ("all", "every collection", total, whole),
-            ]
+            await library.aclose()
             wide = Library(
                 store,
                 QueryParser.from_files(),
@@ -219,14 +240,6 @@ async def run(args: argparse.Namespace) -> None:
             )
             global_idf = await quotes(wide, questions, one)
             await wide.aclose()
-            await library.aclose()
-        for index_name, searched, passages, timings in rows:
-            p50 = statistics.median(timings)
-            p90 = statistics.quantiles(timings, n=10)[-1]
-            table.add_row(
-                engine, index_name, searched, f"{passages:,}", f"{p50:.2f}", f"{p90:.2f}",
-                f"{p50 / base_p50:.2f}",
-            )  # fmt: skip
         same[engine] = (
             sum(a == b for a, b in zip(per_scope, baseline, strict=True)),
             sum(a == b for a, b in zip(global_idf, baseline, strict=True)),
@@ -251,6 +264,7 @@ def main() -> None:
     parser.add_argument("--passages", type=int, default=5000)
     parser.add_argument("--questions", type=int, default=80)
     parser.add_argument("--engine", choices=["fts5", "tantivy", "both"], default="both")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds over every row")
     parser.add_argument("--workdir", help="keep the corpus and indexes here between runs")
     asyncio.run(run(parser.parse_args()))
 

@@ -60,6 +60,7 @@ async def cmd_feeds(app: App, args: argparse.Namespace, out: Console, err: Conso
     ingestor = app.library.ingestor
     if args.feeds_command == "add":
         new, reports = await ingestor.add_feed(args.url)
+        await app.library.adopt_homeless()  # its entries join the bundled story's collection
         if reports and reports[0].failed and len(reports) == 1:
             err.print(f"not remembered: {reports[0].detail}")
             return 1

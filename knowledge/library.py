@@ -139,8 +139,13 @@ class Library:
         """Index the bundled sources: the first run builds the index, later runs are no-ops
         unless a new release changed a bundled file (content hash)."""
         reports = await self.ingest([bundled_sources_dir()], progress=progress)
-        await self.collections.join(await self.collections.homeless(), bundled_collection())
+        await self.adopt_homeless()
         return reports
+
+    async def adopt_homeless(self) -> int:
+        """Put the sources in no collection (a remembered feed's first entries, an ingest
+        interrupted before it joined them) into the bundled story's; returns how many."""
+        return await self.collections.join(await self.collections.homeless(), bundled_collection())
 
     async def sources(self, scope: Scope = None) -> list[Source]:
         """The indexed sources (of the collections `scope`; None: all)."""

@@ -105,6 +105,7 @@ class Searcher:
         self._generation = -1
         self._metas: dict[str, SourceMeta] = {}
         self._cast = Cast(())  # the people and sources questions may name, per generation
+        self._casts: dict[frozenset[int], Cast] = {}  # the same, of a scope's sources only
         self._df: dict[tuple[ScopeIds, str], int] = {}  # per scope: see `_weights`
         self._totals: dict[ScopeIds, int] = {}
         self._stems: OrderedDict[int, Analysed] = OrderedDict()
@@ -136,7 +137,7 @@ class Searcher:
         await self._refresh()
         question, read_as = (await self.names()).correct(question)
         query = self._parser.parse(question)
-        focus = self._cast.understand(question)
+        focus = (await self._cast_of(scope)).understand(question)
         if query.empty:
             empty = "the question has no searchable words"
             return SearchResult(query, (), {}, True, empty, focus=focus, read_as=read_as)
@@ -304,11 +305,24 @@ class Searcher:
             (int(m.date[:4]) for m in self._metas.values() if _dated(m.date)), default=0
         )
         self._cast = Cast(self._metas.values())
+        self._casts.clear()
         self._df.clear()
         self._totals.clear()
         self._stems.clear()
         self._names = None
         self._generation = self._store.generation
+
+    async def _cast_of(self, scope: ScopeIds) -> Cast:
+        """The sources and people a question in `scope` may name: only the scope's (a source
+        of another collection is never searched, and matching every source's name costs time
+        in proportion to all of them)."""
+        if scope is None:
+            return self._cast
+        cast = self._casts.get(scope)
+        if cast is None:
+            ids = await self._store.source_ids_in(scope)
+            cast = self._casts[scope] = Cast(m for sid, m in self._metas.items() if sid in ids)
+        return cast
 
     async def _weights(self, query: Query, scope: ScopeIds = None) -> dict[str, float]:
         """BM25-style idf per idea, scaled by how specific the asked words are in English.

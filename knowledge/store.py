@@ -25,6 +25,7 @@ from knowledge.store_errors import StoreOpenError, open_error
 from knowledge.store_health import HEALTH_BUSY_MS, check_database, touch_health_row
 
 BUSY_TIMEOUT_MS = 5000
+SCOPE_TABLES = 32  # scopes whose passage ids are kept in temporary tables (`_scope_table`)
 ScopeIds = frozenset[int] | None  # collection ids (knowledge/collection_store.py); None: all
 
 
@@ -56,19 +57,6 @@ def passage_keywords(meta: SourceMeta, speaker: str | None, text: str, section: 
     return " ".join(w for w in words if w)
 
 
-def in_scope(scope: frozenset[int]) -> tuple[str, tuple[int, ...]]:
-    """A filter on `passages_fts.rowid` to the passages of the collections `scope`, and its
-    parameters. The unary `+` keeps SQLite from driving the query by these rowids (one FTS5
-    lookup per passage of the scope, ~100x slower): FTS5 walks the MATCH, and each match is
-    checked against the scope's passage ids (read once per query) before it is scored."""
-    marks = ",".join("?" * len(scope))  # placeholders only; the ids are parameters
-    sql = (
-        " AND +passages_fts.rowid IN (SELECT p.id FROM source_collections c JOIN passages p"  # noqa: S608
-        f" ON p.source_id = c.source_id WHERE c.collection_id IN ({marks}))"
-    )
-    return sql, tuple(sorted(scope))
-
-
 class Store:
     """Open with `await Store.open(path)` (or `async with`), close with `aclose()`."""
 
@@ -85,6 +73,7 @@ class Store:
         self._checker = checker  # the health check's own connection (knowledge/store_health.py)
         self._write_lock = asyncio.Lock()
         self.generation = 0  # bumped when indexed content changes; search caches key on it
+        self._scopes: dict[frozenset[int], tuple[int, str]] = {}  # see `_scope_table`
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -239,16 +228,45 @@ class Store:
         return {source_id: meta_from_json(meta) for source_id, meta in rows}
 
     async def passage_count(self, scope: ScopeIds = None) -> int:
-        if scope is None:
-            rows = await self._reader.execute_fetchall("SELECT count(*) FROM passages")
-        else:
-            marks = ",".join("?" * len(scope))  # placeholders only; the ids are parameters
-            rows = await self._reader.execute_fetchall(
-                "SELECT count(*) FROM passages p JOIN source_collections c"  # noqa: S608
-                f" ON c.source_id = p.source_id WHERE c.collection_id IN ({marks})",
-                tuple(sorted(scope)),
-            )
+        table = "passages" if scope is None else await self._scope_table(scope)
+        rows = await self._reader.execute_fetchall(f"SELECT count(*) FROM {table}")  # noqa: S608
         return int(next(iter(rows))[0])
+
+    async def source_ids_in(self, scope: frozenset[int]) -> frozenset[str]:
+        """The ids of the sources in the collections `scope`."""
+        ids = ",".join(str(int(c)) for c in sorted(scope))  # ints only: safe in the SQL text
+        rows = await self._reader.execute_fetchall(
+            f"SELECT source_id FROM source_collections WHERE collection_id IN ({ids})"  # noqa: S608
+        )
+        return frozenset(sid for (sid,) in rows)
+
+    async def _scope_table(self, scope: frozenset[int]) -> str:
+        """A temporary table of the passage ids in the collections `scope`, on the reader
+        connection, filled once per index generation: a scoped search checks each FTS5 match
+        against it (`+rowid IN temp.scope_N`: the `+` keeps SQLite from driving the query by
+        these ids, one FTS5 lookup each, ~100x slower) before bm25() scores the match. Filling
+        it per query instead (a join of memberships and passages) cost as much as the search.
+        At most SCOPE_TABLES scopes are kept; the least recently used is emptied first."""
+        known = self._scopes.pop(scope, None)
+        if known is not None and known[0] == self.generation:
+            self._scopes[scope] = known  # most recently used last
+            return known[1]
+        if known is not None:
+            name = known[1]
+        elif len(self._scopes) >= SCOPE_TABLES:
+            name = self._scopes.pop(next(iter(self._scopes)))[1]
+        else:
+            name = f"temp.scope_{len(self._scopes)}"
+        ids = ",".join(str(int(c)) for c in sorted(scope))  # ints only: safe in the SQL text
+        db = self._reader
+        await db.execute(f"CREATE TABLE IF NOT EXISTS {name} (id INTEGER PRIMARY KEY)")
+        await db.execute(f"DELETE FROM {name}")  # noqa: S608
+        await db.execute(
+            f"INSERT OR IGNORE INTO {name} SELECT p.id FROM source_collections c"  # noqa: S608
+            f" JOIN passages p ON p.source_id = c.source_id WHERE c.collection_id IN ({ids})"
+        )
+        self._scopes[scope] = (self.generation, name)
+        return name
 
     async def passage_texts(self) -> list[str]:
         """Every passage's text, for the vocabulary of names (`knowledge.names`)."""
@@ -268,14 +286,14 @@ class Store:
         """
         if scope is not None and not scope:
             return []
-        where, params = in_scope(scope) if scope is not None else ("", ())
+        where = f" AND +passages_fts.rowid IN {await self._scope_table(scope)}" if scope else ""
         rows = await self._reader.execute_fetchall(
             "SELECT p.id, p.source_id, p.position, p.text, p.speaker, p.section, p.keywords,"  # noqa: S608 - fixed SQL
             " s.score"
             " FROM (SELECT rowid, bm25(passages_fts, 1.0, 0.5) AS score FROM passages_fts"
             f"       WHERE passages_fts MATCH ?{where} ORDER BY score LIMIT ?) AS s"
             " JOIN passages p ON p.id = s.rowid ORDER BY s.score",
-            (match, *params, limit),
+            (match, limit),
         )
         return [
             (Passage(pid, sid, pos, text, speaker, section), keywords, -score)
@@ -287,16 +305,15 @@ class Store:
     ) -> tuple[int, dict[str, int]]:
         """How many passages (of the collections `scope`) contain each (escaped) FTS term;
         used to weigh query terms."""
+        if scope is not None and not scope:
+            return 0, dict.fromkeys(terms, 0)
         total = await self.passage_count(scope)
-        where, params = in_scope(scope) if scope else ("", ())
+        where = f" AND +passages_fts.rowid IN {await self._scope_table(scope)}" if scope else ""
         counts: dict[str, int] = {}
         for term in terms:
-            if scope is not None and not scope:
-                counts[term] = 0
-                continue
             rows = await self._reader.execute_fetchall(
                 f"SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?{where}",  # noqa: S608
-                (term, *params),
+                (term,),
             )
             counts[term] = int(next(iter(rows))[0])
         return total, counts
@@ -343,6 +360,7 @@ async def _connect(path: Path, busy_ms: int = BUSY_TIMEOUT_MS) -> aiosqlite.Conn
         await db.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         await db.execute("PRAGMA foreign_keys=ON")
         await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute("PRAGMA temp_store=MEMORY")  # the scope tables (`_scope_table`)
     except BaseException:
         await db.close()
         raise

@@ -41,6 +41,7 @@ class TantivyEngine:
         self._generation = -1
         self._hashes: dict[str, str] = {}
         self._total = 0
+        self._totals: dict[frozenset[int], int] = {}  # passages per scope, this generation
         self._lock = asyncio.Lock()
 
     async def fts_search(
@@ -77,7 +78,11 @@ class TantivyEngine:
         }
         if scope is None:
             return self._total, counts
-        total = searcher.search(self._scope_filter(scope), count=True).count
+        total = self._totals.get(scope)
+        if total is None:  # per generation: `_sync` empties it
+            total = self._totals[scope] = searcher.search(
+                self._scope_filter(scope), count=True
+            ).count
         return total, counts
 
     def _query(self, match: str, scope: ScopeIds = None) -> Any:
@@ -128,6 +133,7 @@ class TantivyEngine:
             self._total = int(
                 next(iter(await reader.execute_fetchall("SELECT count(*) FROM passages")))[0]
             )
+            self._totals.clear()
             self._generation = generation
 
     def _apply(self, stale: list[str], rows: list[Any]) -> None:

@@ -40,7 +40,7 @@ async def telegram(stories: App) -> AsyncIterator[FakeTelegram]:
             fake.TOKEN,
             fake.base_url,
             fake.base_file_url,
-            settings=TelegramSettings(concurrent_updates=1),
+            settings=TelegramSettings(concurrent_updates=1, inline=True),
         )
         await bot.start()
         try:
@@ -125,3 +125,16 @@ async def test_discord_channels_need_an_admin_to_choose(discord_fake: FakeDiscor
 
     assert "only the bot's admins" in shown(refused)
     assert "now searches: port-alder" in shown(done)
+
+
+async def test_telegram_inline_queries_search_the_private_chats_collections(
+    telegram: FakeTelegram,
+) -> None:
+    await ask(telegram, 5, f"/use {BUNDLED}")
+
+    telegram.inline_query(5, DOCKS_QUESTION)
+    call = await telegram.wait_for_call("answerInlineQuery")
+
+    texts = [r["input_message_content"]["message_text"] for r in call.params["results"]]
+    assert NOT_COVERED in texts[0]
+    assert not any(DOCKS_WORD in text for text in texts)
