@@ -21,11 +21,11 @@ import aiosqlite
 
 from knowledge.migrations import apply_migrations
 from knowledge.models import Document, Passage, Source, SourceMeta, Speaker
+from knowledge.scope_filter import RANKED, ScopeFilters
 from knowledge.store_errors import StoreOpenError, open_error
 from knowledge.store_health import HEALTH_BUSY_MS, check_database, touch_health_row
 
 BUSY_TIMEOUT_MS = 5000
-SCOPE_TABLES = 32  # scopes whose passage ids are kept in temporary tables (`_scope_table`)
 ScopeIds = frozenset[int] | None  # collection ids (knowledge/collection_store.py); None: all
 
 
@@ -73,7 +73,7 @@ class Store:
         self._checker = checker  # the health check's own connection (knowledge/store_health.py)
         self._write_lock = asyncio.Lock()
         self.generation = 0  # bumped when indexed content changes; search caches key on it
-        self._scopes: dict[frozenset[int], tuple[int, str]] = {}  # see `_scope_table`
+        self._scope_filters = ScopeFilters(reader)  # how FTS5 searches some collections
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -228,8 +228,9 @@ class Store:
         return {source_id: meta_from_json(meta) for source_id, meta in rows}
 
     async def passage_count(self, scope: ScopeIds = None) -> int:
-        table = "passages" if scope is None else await self._scope_table(scope)
-        rows = await self._reader.execute_fetchall(f"SELECT count(*) FROM {table}")  # noqa: S608
+        if scope is not None:
+            return (await self._scope_filters.get(scope, self.generation)).passages
+        rows = await self._reader.execute_fetchall("SELECT count(*) FROM passages")
         return int(next(iter(rows))[0])
 
     async def source_ids_in(self, scope: frozenset[int]) -> frozenset[str]:
@@ -239,34 +240,6 @@ class Store:
             f"SELECT source_id FROM source_collections WHERE collection_id IN ({ids})"  # noqa: S608
         )
         return frozenset(sid for (sid,) in rows)
-
-    async def _scope_table(self, scope: frozenset[int]) -> str:
-        """A temporary table of the passage ids in the collections `scope`, on the reader
-        connection, filled once per index generation: a scoped search checks each FTS5 match
-        against it (`+rowid IN temp.scope_N`: the `+` keeps SQLite from driving the query by
-        these ids, one FTS5 lookup each, ~100x slower) before bm25() scores the match. Filling
-        it per query instead (a join of memberships and passages) cost as much as the search.
-        At most SCOPE_TABLES scopes are kept; the least recently used is emptied first."""
-        known = self._scopes.pop(scope, None)
-        if known is not None and known[0] == self.generation:
-            self._scopes[scope] = known  # most recently used last
-            return known[1]
-        if known is not None:
-            name = known[1]
-        elif len(self._scopes) >= SCOPE_TABLES:
-            name = self._scopes.pop(next(iter(self._scopes)))[1]
-        else:
-            name = f"temp.scope_{len(self._scopes)}"
-        ids = ",".join(str(int(c)) for c in sorted(scope))  # ints only: safe in the SQL text
-        db = self._reader
-        await db.execute(f"CREATE TABLE IF NOT EXISTS {name} (id INTEGER PRIMARY KEY)")
-        await db.execute(f"DELETE FROM {name}")  # noqa: S608
-        await db.execute(
-            f"INSERT OR IGNORE INTO {name} SELECT p.id FROM source_collections c"  # noqa: S608
-            f" JOIN passages p ON p.source_id = c.source_id WHERE c.collection_id IN ({ids})"
-        )
-        self._scopes[scope] = (self.generation, name)
-        return name
 
     async def passage_texts(self) -> list[str]:
         """Every passage's text, for the vocabulary of names (`knowledge.names`)."""
@@ -279,21 +252,27 @@ class Store:
         self, match: str, limit: int, scope: ScopeIds = None
     ) -> list[tuple[Passage, str, float]]:
         """Run an already-escaped FTS5 MATCH expression, in the collections `scope` (ids;
-        None: all). A passage of another collection is dropped as FTS5 yields it, before
-        bm25() scores it and before the sort (see `in_scope`), not after ranking.
+        None: all). Other collections' passages are never scored: FTS5 skips them or drops
+        them as it yields them, before bm25() and the sort (knowledge/scope_filter.py).
 
         Returns (passage, keywords, score) best first, with score = -bm25 so higher wins.
         """
         if scope is not None and not scope:
             return []
-        where = f" AND +passages_fts.rowid IN {await self._scope_table(scope)}" if scope else ""
+        ranked, params = (
+            f"{RANKED} WHERE passages_fts MATCH ? ORDER BY score LIMIT ?",
+            [
+                match,
+                limit,
+            ],
+        )
+        if scope is not None:
+            scoped = await self._scope_filters.get(scope, self.generation)
+            ranked, params = scoped.ranked(), scoped.ranked_params(match, limit)
         rows = await self._reader.execute_fetchall(
             "SELECT p.id, p.source_id, p.position, p.text, p.speaker, p.section, p.keywords,"  # noqa: S608 - fixed SQL
-            " s.score"
-            " FROM (SELECT rowid, bm25(passages_fts, 1.0, 0.5) AS score FROM passages_fts"
-            f"       WHERE passages_fts MATCH ?{where} ORDER BY score LIMIT ?) AS s"
-            " JOIN passages p ON p.id = s.rowid ORDER BY s.score",
-            (match, limit),
+            f" s.score FROM ({ranked}) AS s JOIN passages p ON p.id = s.rowid ORDER BY s.score",
+            params,
         )
         return [
             (Passage(pid, sid, pos, text, speaker, section), keywords, -score)
@@ -308,13 +287,17 @@ class Store:
         if scope is not None and not scope:
             return 0, dict.fromkeys(terms, 0)
         total = await self.passage_count(scope)
-        where = f" AND +passages_fts.rowid IN {await self._scope_table(scope)}" if scope else ""
+        scoped = None if scope is None else await self._scope_filters.get(scope, self.generation)
         counts: dict[str, int] = {}
         for term in terms:
-            rows = await self._reader.execute_fetchall(
-                f"SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?{where}",  # noqa: S608
-                (term,),
-            )
+            if scoped is None:
+                rows = await self._reader.execute_fetchall(
+                    "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (term,)
+                )
+            else:
+                rows = await self._reader.execute_fetchall(
+                    scoped.count(), scoped.count_params(term)
+                )
             counts[term] = int(next(iter(rows))[0])
         return total, counts
 
@@ -360,7 +343,7 @@ async def _connect(path: Path, busy_ms: int = BUSY_TIMEOUT_MS) -> aiosqlite.Conn
         await db.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         await db.execute("PRAGMA foreign_keys=ON")
         await db.execute("PRAGMA synchronous=NORMAL")
-        await db.execute("PRAGMA temp_store=MEMORY")  # the scope tables (`_scope_table`)
+        await db.execute("PRAGMA temp_store=MEMORY")  # knowledge/scope_filter.py's tables
     except BaseException:
         await db.close()
         raise

@@ -14,9 +14,10 @@ import pytest
 from bot.cli import main
 from bot.config import ConfigError, load_settings
 from bot.core.model import Message, ReplyKind
-from knowledge.collections import CollectionError, bundled_collection
+from knowledge.collections import Collection, CollectionError, bundled_collection
 from knowledge.library import load_story
 from knowledge.migrations import MIGRATIONS
+from knowledge.scope_filter import MAX_RUNS, _runs
 from knowledge.store import Store
 from tests.collections_helpers import (
     DOCKS_QUESTION,
@@ -240,3 +241,36 @@ def test_source_dirs_tables_are_checked_with_a_readable_error() -> None:
     ]
     with pytest.raises(ConfigError, match="not a valid collection slug"):
         load_settings(None, store={"source_dirs": [{"path": "b", "collection": "No Way"}]})
+
+
+async def test_interleaved_collections_are_filtered_by_runs_or_by_a_table(
+    tmp_path: Path,
+) -> None:
+    """Sources of two collections ingested turn by turn: their passage ids interleave, so a
+    scope is many runs of ids (more than MAX_RUNS: the temporary table); either way only the
+    scope's passages are found, and counted."""
+    folder = tmp_path / "turns"
+    folder.mkdir()
+    async with two_stories(tmp_path) as app:
+        library = app.library
+        for turn in range(2 * (MAX_RUNS + 2)):
+            side = ("odd", "even")[turn % 2]
+            path = folder / f"{side}-{turn}.md"
+            path.write_text(f"The {side} lighthouse keeper logged turn {turn}.\n", "utf-8")
+            await library.ingest([path], collection=side if turn > 1 else None)
+            if turn < 2:
+                await library.create_collection(side, side.title())
+                await library.collections.join([path.stem], Collection(side, side))
+        for side in ("odd", "even"):
+            result = await library.search("lighthouse keeper", scope=frozenset({side}))
+            found = {hit.source.id for hit in result.hits}
+            assert found == {
+                f"{side}-{t}" for t in range(2 * (MAX_RUNS + 2)) if t % 2 == (side == "even")
+            }
+        both = await library.search("lighthouse keeper", scope=frozenset({"odd", SECOND}))
+        assert all(h.source.id.startswith("odd-") for h in both.hits)
+
+
+def test_runs_are_the_maximal_stretches_of_ids_inside_the_scope() -> None:
+    assert _runs([1, 2, 3, 5, 8, 9, 10], {2, 3, 5, 9, 10}) == [(2, 5), (9, 10)]
+    assert _runs([1, 2], set()) == []
