@@ -4,7 +4,6 @@ the migration of an existing install and the config's source_dirs tables."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
@@ -29,14 +28,6 @@ from tests.collections_helpers import (
 from tests.web_sources import SourceServer
 
 BUNDLED = bundled_collection().slug
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[SourceServer]:
-    served = SourceServer()
-    await served.start()
-    yield served
-    await served.aclose()
 
 
 BUNDLED_SCOPE = frozenset({BUNDLED})
