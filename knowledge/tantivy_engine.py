@@ -108,13 +108,13 @@ class TantivyEngine:
                 return
             generation = self._store.generation
             reader = self._store.reader
-            current = dict(  # a source moved to another collection is indexed again
-                await reader.execute_fetchall(
-                    "SELECT s.id, s.content_hash || ':' || coalesce((SELECT group_concat("
-                    "collection_id) FROM source_collections c WHERE c.source_id = s.id), '')"
-                    " FROM sources s"
-                )
+            # the key includes the source's collections: one that moved is indexed again
+            keyed = await reader.execute_fetchall(
+                "SELECT s.id, s.content_hash || ':' || coalesce((SELECT group_concat("
+                "collection_id) FROM source_collections c WHERE c.source_id = s.id), '')"
+                " FROM sources s"
             )
+            current: dict[str, str] = {str(sid): str(key) for sid, key in keyed}
             stale = [s for s, h in self._hashes.items() if current.get(s) != h]
             fresh = [s for s, h in current.items() if self._hashes.get(s) != h]
             rows: list[Any] = []

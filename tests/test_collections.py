@@ -265,3 +265,21 @@ async def test_interleaved_collections_are_filtered_by_runs_or_by_a_table(
 def test_runs_are_the_maximal_stretches_of_ids_inside_the_scope() -> None:
     assert _runs([1, 2, 3, 5, 8, 9, 10], {2, 3, 5, 9, 10}) == [(2, 5), (9, 10)]
     assert _runs([1, 2], set()) == []
+
+
+async def test_tantivy_filters_by_collection_and_follows_a_move(tmp_path: Path) -> None:
+    pytest.importorskip("tantivy")
+    from knowledge.library import Library
+    from knowledge.query import QueryParser
+    from knowledge.tantivy_engine import TantivyEngine
+
+    async with two_stories(tmp_path) as app:
+        fast = Library(app.store, QueryParser.from_files(), engine=TantivyEngine(app.store))
+        mine = await fast.search(DOCKS_QUESTION, scope=frozenset({SECOND}))
+        other = await fast.search(DOCKS_QUESTION, scope=BUNDLED_SCOPE)
+        assert {h.source.id for h in mine.hits} <= {p.stem for p in SECOND_STORY.glob("*.md")}
+        assert not any(h.source.id.startswith("alder-") for h in other.hits)
+        await fast.collections.join(["alder-radio-interview"], bundled_collection())
+        moved = await fast.search(DOCKS_QUESTION, scope=BUNDLED_SCOPE)
+        assert "alder-radio-interview" in {h.source.id for h in moved.hits}
+        await fast.aclose()
