@@ -283,3 +283,29 @@ async def test_tantivy_filters_by_collection_and_follows_a_move(tmp_path: Path) 
         moved = await fast.search(DOCKS_QUESTION, scope=BUNDLED_SCOPE)
         assert "alder-radio-interview" in {h.source.id for h in moved.hits}
         await fast.aclose()
+
+
+async def test_hybrid_search_masks_other_collections_vectors(tmp_path: Path) -> None:
+    """With vectors, the nearest passages of other collections never become candidates."""
+    pytest.importorskip("numpy")
+    from knowledge.embeddings import HashingEmbedder
+    from knowledge.library import Library
+    from knowledge.query import QueryParser
+
+    async with await Store.open(tmp_path / "h.sqlite3") as store:
+        library = Library(store, QueryParser.from_files(), embedder=HashingEmbedder())
+        await library.sync_bundled()
+        await library.create_collection(SECOND, "Port Alder")
+        await library.ingest([SECOND_STORY], collection=SECOND)
+        stems = {p.stem for p in SECOND_STORY.glob("*.md")}
+
+        summit = await library.search(DOCKS_QUESTION, scope=BUNDLED_SCOPE, hybrid=True)
+        docks = await library.search(DOCKS_QUESTION, scope=frozenset({SECOND}), hybrid=True)
+        everything = await library.search(DOCKS_QUESTION, hybrid=True)
+
+        assert summit.semantic
+        assert summit.hits
+        assert not any(h.source.id in stems for h in summit.hits)
+        assert {h.source.id for h in docks.hits} == stems
+        assert {h.source.id for h in everything.hits} > stems
+        await library.aclose()
