@@ -15,7 +15,7 @@ from helpers import console
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import App
-from bot.core.catalogue import ArgKind, Argument, Audience, Catalogue, ChatCommand
+from bot.core.catalogue import ArgKind, Argument, Audience, Catalogue, ChatCommand, Surface
 from bot.core.core import Core
 from bot.core.model import Message, Reply
 from bot.render.text import render_text
@@ -136,7 +136,7 @@ async def test_admin_and_chat_only_commands_stay_off_the_console_help(app: App) 
     text = render_text(await app.core.handle(console("/help")))
     for command in app.core.catalogue:
         shown = re.search(rf"^  /{command.name}\b", text, re.MULTILINE) is not None
-        hidden = command.audience is Audience.ADMINS or command.surface == "chat"
+        hidden = command.audience is Audience.ADMINS or command.surface is Surface.CHAT
         assert shown == (command.in_help and not hidden), command.name
 
 

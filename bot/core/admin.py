@@ -36,22 +36,13 @@ class AdminCommands:
     def commands(self) -> tuple[ChatCommand, ...]:
         """The declarations for the catalogue; /ingest also counts against its own limit."""
         admins = Audience.ADMINS
+        url = Argument("url", "URL", "A web page, PDF, text file or feed", required=True)
+        source = Argument("source_id", "SOURCE_ID", "The id /sources shows", required=True)
+        ingest = "add a web page, PDF, text file or feed"
+        forget = "remove a source (its id: /sources)"
         return (
-            ChatCommand(
-                "ingest",
-                "add a web page, PDF, text file or feed",
-                self.ingest,
-                (Argument("url", "URL", "A web page, PDF, text file or feed", required=True),),
-                audience=admins,
-                ingest_limited=True,
-            ),
-            ChatCommand(
-                "forget",
-                "remove a source (its id: /sources)",
-                self.forget,
-                (Argument("source_id", "SOURCE_ID", "The id /sources shows", required=True),),
-                audience=admins,
-            ),
+            ChatCommand("ingest", ingest, self.ingest, (url,), admins, ingest_limited=True),
+            ChatCommand("forget", forget, self.forget, (source,), admins),
         )
 
     def is_admin(self, message: Message) -> bool:
