@@ -4,7 +4,7 @@ A `ChatCommand` says all there is to say about one command: its name, its argume
 with a kind a platform can specialise: free text, a time, a time zone, an on/off word), who
 may use it, on which surfaces it is offered, its `/help` usage and line, and the handler that
 answers it. From the one `Catalogue` the core dispatches and `/help` lists, Telegram publishes
-its command menu, Discord builds its slash commands, and tests/test_docs.py checks the README's
+its command menu, Discord builds its slash commands, and tests/test_catalogue.py checks the README's
 command table (`Catalogue.markdown_table`).
 
 The core declares its own commands (`Core.own_commands`); features ("wings") contribute theirs
@@ -15,7 +15,7 @@ The core never imports a wing: it only calls the handlers declared here.
 To add a command: write its handler (`async (Message, argument) -> Reply`) and add ONE
 `ChatCommand(...)` to the `commands()` of the core or the wing it belongs to. Help, menus,
 slash commands and the dispatch follow; then paste `Catalogue.markdown_table()` into the
-README (the docs test prints it when the README differs).
+README (tests/test_catalogue.py prints it when the README differs).
 """
 
 from __future__ import annotations
