@@ -79,6 +79,8 @@ async def open_app(
             ingest_limit=access.ingest_rate_limit,
             ingest_window=access.ingest_rate_window_seconds,
         )
+        subscriptions = SubscriptionStore(store)
+        digests = DigestBuilder(library, story)
         core = Core(
             library,
             story=story.name,
@@ -86,11 +88,11 @@ async def open_app(
             chats=ChatStore(store, question_days=settings.logging.question_days),
             guard=guard,
             metrics=metrics,
-            extra_commands=AdminCommands(library, settings.ingest.admins).table(),
+            commands=(  # the wings' commands, in the order /help and the menus show them
+                *DigestCommands(subscriptions, digests, settings.digest).commands(),
+                *AdminCommands(library, settings.ingest.admins).commands(),
+            ),
         )
-        subscriptions = SubscriptionStore(store)
-        digests = DigestBuilder(library, story)
-        DigestCommands(subscriptions, digests, settings.digest).register(core)
         try:
             yield App(settings, store, library, core, metrics, health, subscriptions, digests)
         finally:

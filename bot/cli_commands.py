@@ -19,12 +19,13 @@ from rich.text import Text
 from bot import cli_ingest
 from bot.app import App
 from bot.chat_store import ChatStore
-from bot.core.delivery import ChatTarget, PreviewSender
+from bot.core.delivery import ChatTarget
 from bot.core.model import Message
 from bot.core.why import explain_lines
 from bot.digest.reply import digest_reply
 from bot.eval_table import eval_table, kinds_table, rules_table, summary_table
 from bot.progress import terminal_progress
+from bot.render.preview import PreviewSender
 from bot.render.text import render_text
 from bot.terminal import stderr_console, stdout_console, wrap
 from knowledge.answer import Answer

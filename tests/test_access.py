@@ -99,8 +99,8 @@ async def limited(app: App) -> tuple[Core, Ticks]:
     ticks = Ticks()
     guard = Guard(limit=4, window=60, ingest_limit=2, ingest_window=600, clock=ticks)
     admin = AdminCommands(app.library, [f"telegram:{ADMIN}"])
-    core = Core(app.library, guard=guard, extra_commands=admin.table())
-    DigestCommands(app.subscriptions, app.digests, app.settings.digest).register(core)
+    digest = DigestCommands(app.subscriptions, app.digests, app.settings.digest)
+    core = Core(app.library, guard=guard, commands=(*digest.commands(), *admin.commands()))
     return core, ticks
 
 

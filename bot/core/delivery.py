@@ -2,18 +2,17 @@
 
 The scheduler speaks only this vocabulary. Each adapter offers a `Sender` (Telegram:
 `TelegramAdapter.send`), so a digest is rendered by the same renderer as an answer and the
-scheduler never imports a platform library.
+scheduler never imports a platform library. (The console's sender, which renders text, is
+`bot.render.preview.PreviewSender`: the core renders nothing.)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from bot.core.model import Reply
-from bot.render.text import render_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +62,3 @@ class Sender(Protocol):
     platform: str
 
     async def send(self, target: ChatTarget, reply: Reply) -> None: ...
-
-
-class PreviewSender:
-    """Renders as plain text and hands it to `write` (the console, `briefbot digest --preview`)."""
-
-    def __init__(self, write: Callable[[str], None], platform: str = "console") -> None:
-        self.platform = platform
-        self._write = write
-
-    async def send(self, target: ChatTarget, reply: Reply) -> None:
-        self._write(render_text(reply))
