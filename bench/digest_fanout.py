@@ -43,7 +43,15 @@ async def run(chats: int) -> None:
             async with running_fake_telegram() as fake:
                 adapter = TelegramAdapter(app.core, fake.TOKEN, fake.base_url, fake.base_file_url)
                 await adapter.start()
-                scheduler = build_digest_scheduler(app, {"telegram": adapter})
+                scheduler = build_digest_scheduler(
+                    app.subscriptions,
+                    app.digests,
+                    {"telegram": adapter},
+                    app.settings.digest,
+                    metrics=app.metrics,
+                    admits=app.core.admits,
+                    clock=app.clock,
+                )
                 started = time.perf_counter()
                 try:
                     await scheduler.start()  # all due this minute: queued by catch-up

@@ -73,7 +73,7 @@ class Pacer:
         self._lock = asyncio.Lock()
 
     def _seconds(self) -> float:
-        return self._clock.now().timestamp()
+        return self._clock.monotonic()
 
     async def acquire(self, target: ChatTarget) -> None:
         """Wait until one more message to `target` fits every limit, then count it."""
