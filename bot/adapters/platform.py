@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from bot.core.delivery import DEFAULT_LIMITS, Limits
+
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.core.core import Core
@@ -55,6 +57,7 @@ class Platform:
     build: Build  # (core, settings, token) -> the adapter; imports the library when called
     capabilities: Capabilities
     extra: str  # the pip extra with the platform's library
+    send_limits: Limits = DEFAULT_LIMITS  # its flood limits, which scheduled sends keep under
 
     @property
     def install(self) -> str:

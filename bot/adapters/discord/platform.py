@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.adapters.platform import Adapter, Capabilities, Platform
+from bot.core.delivery import Limits
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -26,6 +27,9 @@ def build(core: Core, settings: Settings, token: str) -> Adapter:
     )
 
 
+# Discord allows about 50 requests/s globally (and 5 per 5 s per channel)
+SEND_LIMITS = Limits(45.0, 45.0, 1.0, 1.0)
+
 PLATFORM = Platform(
     name="discord",
     title="Discord",
@@ -33,4 +37,5 @@ PLATFORM = Platform(
     build=build,
     capabilities=Capabilities(markup="markdown", buttons=True, slash_commands=True),
     extra="discord",
+    send_limits=SEND_LIMITS,
 )
