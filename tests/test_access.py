@@ -18,7 +18,7 @@ from bot.core.core import Core
 from bot.core.guard import Guard
 from bot.core.model import Message, ReplyKind
 from bot.digest.commands import DigestCommands
-from bot.digest.scheduler import build_digest_scheduler
+from bot.digest.scheduler import DigestScheduler
 
 ALLOWED, OUTSIDE, ADMIN = "5", "6", "9"
 
@@ -69,14 +69,9 @@ async def test_no_scheduled_digest_goes_to_a_chat_outside_the_allowlist(guarded:
     for chat in (ALLOWED, OUTSIDE):  # OUTSIDE subscribed before the allowlist was set
         await subscribe(guarded, chat, "08:00", "UTC", yesterday)
     sender = RecordingSender(clock)
-    scheduler = build_digest_scheduler(
-        guarded.subscriptions,
-        guarded.digests,
-        {"telegram": sender},
-        guarded.settings.digest,
-        metrics=guarded.metrics,
-        admits=guarded.core.admits,
-        clock=clock,
+    subs, digests, settings = guarded.subscriptions, guarded.digests, guarded.settings.digest
+    scheduler = DigestScheduler(
+        subs, digests, {"telegram": sender}, settings, admits=guarded.core.admits, clock=clock
     )
     await scheduler.start()  # catch-up: both are due
     try:
