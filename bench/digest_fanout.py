@@ -28,7 +28,7 @@ from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import open_app
 from bot.config import load_settings
 from bot.digest.pacing import PLATFORM_LIMITS
-from bot.digest.scheduler import build_digest_scheduler
+from bot.digest.scheduler import DigestScheduler
 from bot.digest.store import Subscription
 
 
@@ -43,7 +43,9 @@ async def run(chats: int) -> None:
             async with running_fake_telegram() as fake:
                 adapter = TelegramAdapter(app.core, fake.TOKEN, fake.base_url, fake.base_file_url)
                 await adapter.start()
-                scheduler = build_digest_scheduler(app, {"telegram": adapter})
+                senders = {"telegram": adapter}
+                settings = app.settings.digest
+                scheduler = DigestScheduler(app.subscriptions, app.digests, senders, settings)
                 started = time.perf_counter()
                 try:
                     await scheduler.start()  # all due this minute: queued by catch-up

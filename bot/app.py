@@ -1,7 +1,8 @@
 """The one object graph: built from validated settings, owned by `async with`, closed in reverse.
 
-Everything long-lived (store, library, core; later the adapters, scheduler and HTTP server)
-is created here and nowhere else, so there is no global state and shutdown is one exit.
+Everything long-lived (store, library, core, the one clock) is created here and nowhere else,
+so there is no global state and shutdown is one exit. Only entry modules (the CLI, the runner)
+see `App`; they hand each feature just the parts it uses.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from bot.chat_store import ChatStore
 from bot.config import ConfigError, Settings
 from bot.core.admin import AdminCommands
+from bot.core.clock import Clock, SystemClock
 from bot.core.core import Core
 from bot.core.guard import Guard
 from bot.digest.commands import DigestCommands
@@ -42,13 +44,20 @@ class App:
     health: HealthRegistry
     subscriptions: SubscriptionStore
     digests: DigestBuilder
+    clock: Clock
 
 
 @asynccontextmanager
 async def open_app(
-    settings: Settings, *, db_path: Path | None = None, progress: ProgressFactory = no_progress
+    settings: Settings,
+    *,
+    db_path: Path | None = None,
+    progress: ProgressFactory = no_progress,
+    clock: Clock | None = None,
 ) -> AsyncIterator[App]:
-    """`progress`: how index builds at start-up are shown (the CLI: a bar on a terminal)."""
+    """`progress`: how index builds at start-up are shown (the CLI: a bar on a terminal).
+    `clock`: the one clock every part reads (default the system's; tests pass a fake)."""
+    clock = clock or SystemClock()
     store = await Store.open(db_path or settings.store.path)
     try:
         library = Library(
@@ -78,6 +87,7 @@ async def open_app(
             window=access.rate_window_seconds,
             ingest_limit=access.ingest_rate_limit,
             ingest_window=access.ingest_rate_window_seconds,
+            clock=clock,
         )
         subscriptions = SubscriptionStore(store)
         digests = DigestBuilder(library, story)
@@ -85,16 +95,18 @@ async def open_app(
             library,
             story=story.name,
             examples=story.examples,
-            chats=ChatStore(store, question_days=settings.logging.question_days),
+            chats=ChatStore(store, clock, question_days=settings.logging.question_days),
             guard=guard,
             metrics=metrics,
             commands=(  # the wings' commands, in the order /help and the menus show them
-                *DigestCommands(subscriptions, digests, settings.digest).commands(),
+                *DigestCommands(subscriptions, digests, settings.digest, clock).commands(),
                 *AdminCommands(library, settings.ingest.admins).commands(),
             ),
         )
         try:
-            yield App(settings, store, library, core, metrics, health, subscriptions, digests)
+            yield App(
+                settings, store, library, core, metrics, health, subscriptions, digests, clock
+            )
         finally:
             await library.aclose()
     finally:

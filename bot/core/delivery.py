@@ -9,7 +9,8 @@ scheduler never imports a platform library. (The console's sender, which renders
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from bot.core.model import Reply
@@ -26,6 +27,22 @@ class ChatTarget:
     @property
     def key(self) -> str:
         return f"{self.platform}:{self.chat_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How fast a platform accepts sends: rates in messages per second and the bursts allowed
+    on top. Each platform's row (bot/adapters/<name>/platform.py) states its own; the digest's
+    pacer keeps scheduled sends under them."""
+
+    overall: float
+    overall_burst: float
+    per_chat: float
+    per_group: float
+    is_group: Callable[[ChatTarget], bool] = field(default=lambda target: False)
+
+
+DEFAULT_LIMITS = Limits(10.0, 10.0, 1.0, 1.0)  # a platform whose row states none
 
 
 # What a platform says when the chat itself is gone or refuses the bot: only these end a

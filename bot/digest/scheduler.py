@@ -25,11 +25,10 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, timedelta
 
-from apscheduler.job import Job
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.job import Job  # type: ignore[import-untyped]
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
-from bot.app import App
 from bot.config import DigestSettings
 from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import Sender
@@ -38,6 +37,7 @@ from bot.digest.queue import DeliveryQueue, Outgoing
 from bot.digest.reply import digest_reply
 from bot.digest.schedule import due_today, local_date, trigger_for
 from bot.digest.store import Subscription, SubscriptionStore
+from bot.observability.metrics import Metrics
 from knowledge.digest import DigestBuilder
 
 log = logging.getLogger(__name__)
@@ -256,20 +256,28 @@ class DigestScheduler:
 
 
 def build_digest_scheduler(
-    app: App, senders: Mapping[str, Sender], *, clock: Clock | None = None
+    subscriptions: SubscriptionStore,
+    builder: DigestBuilder,
+    senders: Mapping[str, Sender],
+    settings: DigestSettings,
+    *,
+    metrics: Metrics,
+    admits: Callable[[str, str], bool],
+    clock: Clock,
 ) -> DigestScheduler:
-    """The scheduler for a running app: `senders` maps platform -> a started adapter's sender,
-    e.g. {"telegram": telegram_adapter}. Start it after the adapters, close it before them."""
+    """The scheduler `briefbot run` starts: `senders` maps platform -> a started adapter's
+    sender, e.g. {"telegram": telegram_adapter}; each outcome is counted in `metrics`. Start
+    it after the adapters, close it before them."""
 
     def count(status: str) -> None:
-        (app.metrics.digest_sent if status == "sent" else app.metrics.digest_failed)()
+        (metrics.digest_sent if status == "sent" else metrics.digest_failed)()
 
     return DigestScheduler(
-        app.subscriptions,
-        app.digests,
+        subscriptions,
+        builder,
         senders,
-        app.settings.digest,
+        settings,
         clock=clock,
         on_outcome=count,
-        admits=app.core.admits,
+        admits=admits,
     )

@@ -113,16 +113,13 @@ class TelegramAdapter:
         self._send = TelegramSender(core)
 
     @classmethod
-    def from_settings(cls, core: Core, settings: Settings) -> TelegramAdapter:
-        """The adapter `briefbot run` wants: token, webhook secret and [telegram] from config."""
-        token = settings.telegram_bot_token
-        if token is None:
-            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    def from_settings(cls, core: Core, settings: Settings, token: str) -> TelegramAdapter:
+        """The adapter `briefbot run` wants: webhook secret and [telegram] from config."""
         secret = settings.telegram_webhook_secret
         server = settings.telegram.api_server.rstrip("/")
         return cls(
             core,
-            token.get_secret_value(),
+            token,
             f"{server}/bot" if server else None,
             f"{server}/file/bot" if server else None,
             settings=settings.telegram,
@@ -242,15 +239,16 @@ class TelegramAdapter:
                 return
         text = _strip_mention(message.text, bot.username)
         thread = _thread(message)
-        chat_id: int | None = message.chat.id
+        chat_id = message.chat.id
         after = self._settings.typing_after
         if after > 0:
             async with self._send.typing_while_slow(bot, chat_id, thread, after):
                 reply = await self._core.handle(self._message(message, text, chat_id=chat_id))
         else:  # typing first, every time; it also finds a blocked or moved chat before answering
-            chat_id = await self._send.typing(bot, chat_id, thread)
-            if chat_id is None:
+            reachable = await self._send.typing(bot, chat_id, thread)
+            if reachable is None:
                 return
+            chat_id = reachable
             reply = await self._core.handle(self._message(message, text, chat_id=chat_id))
         await self._send.reply(bot, chat_id, reply, message.message_id, thread)
 
