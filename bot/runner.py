@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from bot.adapters.platform import Adapter, Platform, RunError
-from bot.adapters.platforms import PLATFORMS
+from bot.adapters.platforms import PLATFORMS, SEND_LIMITS
 from bot.app import App
 from bot.config import Settings
 from bot.core.core import Core
@@ -93,6 +93,7 @@ async def run(
         metrics=app.metrics,
         admits=app.core.admits,
         clock=app.clock,
+        limits=SEND_LIMITS,
     )
     poller = FeedPoller(app.library, settings.ingest.feed_poll_minutes * 60, clock=app.clock)
     parts: list[tuple[str, Adapter]] = [*adapters, (SERVICES[0], scheduler), (SERVICES[1], poller)]

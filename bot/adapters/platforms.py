@@ -25,3 +25,5 @@ def _row(name: str) -> Platform:
 
 
 PLATFORMS: tuple[Platform, ...] = tuple(_row(name) for name in ROWS)
+# What the digest's pacer keeps each platform's scheduled sends under.
+SEND_LIMITS = {platform.name: platform.send_limits for platform in PLATFORMS}

@@ -9,12 +9,11 @@ injected clock's monotonic time (tests: fake time).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
-from bot.adapters.platforms import PLATFORMS
 from bot.core.clock import Clock
 from bot.core.delivery import DEFAULT_LIMITS, ChatTarget, Limits
 
-PLATFORM_LIMITS: dict[str, Limits] = {p.name: p.send_limits for p in PLATFORMS}
 MIN_WAIT = 0.001  # seconds
 
 
@@ -44,9 +43,11 @@ class Pacer:
 
     MAX_CHATS = 50_000  # buckets kept; an idle chat's bucket is full again and can be dropped
 
-    def __init__(self, clock: Clock, limits: dict[str, Limits] | None = None) -> None:
+    def __init__(self, clock: Clock, limits: Mapping[str, Limits] | None = None) -> None:
+        """`limits`: each platform's row's `send_limits` (the runner passes the table's); a
+        platform without one is paced at `DEFAULT_LIMITS`."""
         self._clock = clock
-        self._limits = limits or PLATFORM_LIMITS
+        self._limits = dict(limits or {})
         self._overall: dict[str, TokenBucket] = {}
         self._chats: dict[str, TokenBucket] = {}
         self._lock = asyncio.Lock()

@@ -31,7 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 
 from bot.config import DigestSettings
 from bot.core.clock import Clock, SystemClock
-from bot.core.delivery import Sender
+from bot.core.delivery import Limits, Sender
 from bot.digest.pacing import Pacer
 from bot.digest.queue import DeliveryQueue, Outgoing
 from bot.digest.reply import digest_reply
@@ -58,13 +58,15 @@ class DigestScheduler:
         *,
         clock: Clock | None = None,
         pacer: Pacer | None = None,
+        limits: Mapping[str, Limits] | None = None,
         workers: int = 8,
         backoff: float = 2.0,
         on_outcome: Callable[[str], None] | None = None,
         admits: Callable[[str, str], bool] | None = None,
     ) -> None:
         """`admits(platform, chat_id)`: the chat allowlist (`Core.admits`); a subscription of a
-        chat outside it (made before the allowlist was set) gets no digest."""
+        chat outside it (made before the allowlist was set) gets no digest. `limits`: each
+        platform's send rates (its row in the platform table), for the pacer."""
         self._admits = admits or (lambda platform, chat_id: True)
         self._subs = subscriptions
         self._builder = builder
@@ -74,7 +76,7 @@ class DigestScheduler:
         self.queue = DeliveryQueue(
             subscriptions,
             self._senders,
-            pacer or Pacer(self._clock),
+            pacer or Pacer(self._clock, limits),
             self._clock,
             workers=workers,
             attempts=settings.send_attempts,
@@ -264,6 +266,7 @@ def build_digest_scheduler(
     metrics: Metrics,
     admits: Callable[[str, str], bool],
     clock: Clock,
+    limits: Mapping[str, Limits],
 ) -> DigestScheduler:
     """The scheduler `briefbot run` starts: `senders` maps platform -> a started adapter's
     sender, e.g. {"telegram": telegram_adapter}; each outcome is counted in `metrics`. Start
@@ -280,4 +283,5 @@ def build_digest_scheduler(
         clock=clock,
         on_outcome=count,
         admits=admits,
+        limits=limits,
     )
