@@ -1,7 +1,8 @@
 """The one object graph: built from validated settings, owned by `async with`, closed in reverse.
 
-Everything long-lived (store, library, core; later the adapters, scheduler and HTTP server)
-is created here and nowhere else, so there is no global state and shutdown is one exit.
+Everything long-lived (store, library, core, the one clock) is created here and nowhere else,
+so there is no global state and shutdown is one exit. Only entry modules (the CLI, the runner)
+see `App`; they hand each feature just the parts it uses.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot.collections.commands import CollectionCommands
 from bot.collections.scopes import ChatScopes
 from bot.config import ConfigError, Settings
 from bot.core.admin import AdminCommands
+from bot.core.clock import Clock, SystemClock
 from bot.core.core import Core
 from bot.core.guard import Guard
 from bot.core.model import Message
@@ -46,13 +48,20 @@ class App:
     health: HealthRegistry
     subscriptions: SubscriptionStore
     digests: DigestBuilder
+    clock: Clock
 
 
 @asynccontextmanager
 async def open_app(
-    settings: Settings, *, db_path: Path | None = None, progress: ProgressFactory = no_progress
+    settings: Settings,
+    *,
+    db_path: Path | None = None,
+    progress: ProgressFactory = no_progress,
+    clock: Clock | None = None,
 ) -> AsyncIterator[App]:
-    """`progress`: how index builds at start-up are shown (the CLI: a bar on a terminal)."""
+    """`progress`: how index builds at start-up are shown (the CLI: a bar on a terminal).
+    `clock`: the one clock every part reads (default the system's; tests pass a fake)."""
+    clock = clock or SystemClock()
     store = await Store.open(db_path or settings.store.path)
     try:
         library = Library(
@@ -87,14 +96,17 @@ async def open_app(
             window=access.rate_window_seconds,
             ingest_limit=access.ingest_rate_limit,
             ingest_window=access.ingest_rate_window_seconds,
+            clock=clock,
         )
-        chats = ChatStore(store, question_days=settings.logging.question_days)
+        chats = ChatStore(store, clock, question_days=settings.logging.question_days)
         scopes = ChatScopes(library, chats)
 
         async def first_collection(message: Message) -> str | None:
             return await scopes.first(message.platform, message.chat_id)
 
         admin = AdminCommands(library, settings.ingest.admins, first_collection)
+        subscriptions = SubscriptionStore(store)
+        digests = DigestBuilder(library, story)
         core = Core(
             library,
             story=story.name,
@@ -102,17 +114,19 @@ async def open_app(
             chats=chats,
             guard=guard,
             metrics=metrics,
-            extra_commands=admin.table(),
+            commands=(  # the wings' commands, in the order /help and the menus show them
+                *DigestCommands(
+                    subscriptions, digests, settings.digest, clock, scope_of=scopes.scope
+                ).commands(),
+                *CollectionCommands(library, chats, admin.is_admin).commands(),
+                *admin.commands(),
+            ),
             scopes=scopes,
         )
-        subscriptions = SubscriptionStore(store)
-        digests = DigestBuilder(library, story)
-        DigestCommands(subscriptions, digests, settings.digest, scope_of=core.chat_scope).register(
-            core
-        )
-        CollectionCommands(library, chats, admin.is_admin).register(core)
         try:
-            yield App(settings, store, library, core, metrics, health, subscriptions, digests)
+            yield App(
+                settings, store, library, core, metrics, health, subscriptions, digests, clock
+            )
         finally:
             await library.aclose()
     finally:

@@ -1,23 +1,22 @@
 """The collection commands: /collections lists them, /use binds this chat to some.
 
-Each command's name, usage and /help line (bot/collections/docs.py) sit next to its handler in
-`CollectionCommands.commands()`; `register` adds the handlers to the core's command table, as
-the digest's commands are added, so adapters need nothing new. Binding a group chat is for the
-bot's admins (`ingest.admins`, as for /ingest); in a private chat anyone chooses for themself.
+Declared here (`CollectionCommands.commands`) and handed to the core's catalogue by bot/app.py,
+as the digest's are, so adapters need nothing new. Binding a group chat is for the bot's admins
+(`ingest.admins`, as for /ingest); in a private chat anyone chooses for themself, so /use is
+offered to everyone and its handler refuses the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from bot.chat_store import ChatStore
-from bot.collections.docs import COLLECTION_COMMANDS
 from bot.core import replies
+from bot.core.catalogue import Argument, ChatCommand
 from bot.core.model import Message, Reply, ReplyKind
 from knowledge.collections import CollectionError, check_slug
 from knowledge.library import Library
 
-Handler = Callable[[Message, str], Awaitable[Reply]]
 USE_USAGE = "Usage: /use SLUG… (one or more, see /collections), or /use all for every one."
 REFUSAL = (
     "Sorry, in a group only the bot's admins can choose its collections. "
@@ -33,15 +32,17 @@ class CollectionCommands:
         self._chats = chats
         self._is_admin = is_admin
 
-    def commands(self) -> tuple[tuple[str, str, str, bool, Handler], ...]:
-        """(name, usage, /help line, admins only, handler) of each command."""
-        handlers: dict[str, Handler] = {"collections": self.collections, "use": self.use}
-        return tuple((*doc, handlers[doc[0]]) for doc in COLLECTION_COMMANDS)
-
-    def register(self, core: object) -> None:
-        """Add the handlers to a `Core` (anything with `register(name, handler)`)."""
-        for name, *_, handler in self.commands():
-            core.register(name, handler)  # type: ignore[attr-defined]
+    def commands(self) -> tuple[ChatCommand, ...]:
+        """The declarations for the catalogue."""
+        slugs = Argument(
+            "slugs", "SLUG…", "One or more slugs (see /collections), or all", required=True
+        )
+        listing = "the collections, their sources, the ones used here"
+        use = "search only these collections here (/use all: every one)"
+        return (
+            ChatCommand("collections", listing, self.collections),
+            ChatCommand("use", use, self.use, (slugs,)),
+        )
 
     async def collections(self, message: Message, argument: str) -> Reply:
         found = await self._library.list_collections()

@@ -1,21 +1,22 @@
 """Admin chat commands: `/ingest URL` adds a source, `/forget SOURCE` removes one.
 
 Only the users named in `ingest.admins` (as "platform:user_id") may run them; everybody else
-gets a polite refusal. The handlers register into the core's command table, so adapters need
-no change, and they speak to the knowledge layer only through `Library`.
+gets a polite refusal. The commands are declared here (`commands`) and handed to the core with
+the other wings', so adapters need no change; they speak to the knowledge layer only through
+`Library`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 
+from bot.core.catalogue import Argument, Audience, ChatCommand
 from bot.core.model import Message, Reply, ReplyKind
 from knowledge.collections import CollectionError, check_slug
 from knowledge.ingest import IngestReport
 from knowledge.library import Library
 from knowledge.readers.fetch import is_url
 
-Handler = Callable[[Message, str], Awaitable[Reply]]
 REFUSAL = (
     "Sorry, only the bot's admins can add or remove sources. "
     "Ask one of them, or see /sources for what I already know."
@@ -45,9 +46,18 @@ class AdminCommands:
         self._admins = frozenset(a.strip() for a in admins)
         self._first_collection = first_collection
 
-    def table(self) -> dict[str, Handler]:
-        """The commands to merge into the core's command table."""
-        return {"ingest": self.ingest, "forget": self.forget}
+    def commands(self) -> tuple[ChatCommand, ...]:
+        """The declarations for the catalogue; /ingest also counts against its own limit."""
+        admins = Audience.ADMINS
+        url = Argument("url", "URL", "A web page, PDF, text file or feed", required=True)
+        into = Argument("collection", "into SLUG", "The collection (default: this chat's first)")
+        source = Argument("source_id", "SOURCE_ID", "The id /sources shows", required=True)
+        ingest = "add a web page, PDF, text file or feed (to this chat's first collection)"
+        forget = "remove a source (its id: /sources)"
+        return (
+            ChatCommand("ingest", ingest, self.ingest, (url, into), admins, ingest_limited=True),
+            ChatCommand("forget", forget, self.forget, (source,), admins),
+        )
 
     def is_admin(self, message: Message) -> bool:
         return f"{message.platform}:{message.user_id}" in self._admins
@@ -56,11 +66,13 @@ class AdminCommands:
         if not self.is_admin(message):
             return _refuse()
         words = argument.split()
+        if len(words) == 3 and words[1].lower() == "into":
+            del words[1]  # "URL into SLUG"; a slash command's option gives "URL SLUG"
         url = words[0] if words else ""
-        if not is_url(url) or (len(words) > 1 and (len(words) != 3 or words[1].lower() != "into")):
+        if not is_url(url) or len(words) > 2:
             return _info(USAGE)
-        if len(words) == 3:
-            collection: str | None = words[2]
+        if len(words) == 2:
+            collection: str | None = words[1]
         elif self._first_collection is not None:
             collection = await self._first_collection(message)
         else:

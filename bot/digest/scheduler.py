@@ -25,19 +25,19 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, timedelta
 
-from apscheduler.job import Job
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.job import Job  # type: ignore[import-untyped]
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
-from bot.app import App
 from bot.config import DigestSettings
 from bot.core.clock import Clock, SystemClock
-from bot.core.delivery import Sender
+from bot.core.delivery import Limits, Sender
 from bot.digest.pacing import Pacer
 from bot.digest.queue import DeliveryQueue, Outgoing
 from bot.digest.reply import digest_reply
 from bot.digest.schedule import due_today, local_date, trigger_for
 from bot.digest.store import Subscription, SubscriptionStore
+from bot.observability.metrics import Metrics
 from knowledge.collections import Scope
 from knowledge.digest import DigestBuilder
 
@@ -59,6 +59,7 @@ class DigestScheduler:
         *,
         clock: Clock | None = None,
         pacer: Pacer | None = None,
+        limits: Mapping[str, Limits] | None = None,
         workers: int = 8,
         backoff: float = 2.0,
         on_outcome: Callable[[str], None] | None = None,
@@ -66,7 +67,8 @@ class DigestScheduler:
         scope_of: Callable[[str, str], Awaitable[Scope]] | None = None,
     ) -> None:
         """`admits(platform, chat_id)`: the chat allowlist (`Core.admits`); a subscription of a
-        chat outside it (made before the allowlist was set) gets no digest."""
+        chat outside it (made before the allowlist was set) gets no digest. `limits`: each
+        platform's send rates (its row in the platform table), for the pacer."""
         self._admits = admits or (lambda platform, chat_id: True)
         self._scope_of = scope_of  # the chat's collections (`Core.chat_scope`); None: all
         self._subs = subscriptions
@@ -77,7 +79,7 @@ class DigestScheduler:
         self.queue = DeliveryQueue(
             subscriptions,
             self._senders,
-            pacer or Pacer(self._clock),
+            pacer or Pacer(self._clock, limits),
             self._clock,
             workers=workers,
             attempts=settings.send_attempts,
@@ -260,21 +262,33 @@ class DigestScheduler:
 
 
 def build_digest_scheduler(
-    app: App, senders: Mapping[str, Sender], *, clock: Clock | None = None
+    subscriptions: SubscriptionStore,
+    builder: DigestBuilder,
+    senders: Mapping[str, Sender],
+    settings: DigestSettings,
+    *,
+    metrics: Metrics,
+    admits: Callable[[str, str], bool],
+    clock: Clock,
+    limits: Mapping[str, Limits],
+    scope_of: Callable[[str, str], Awaitable[Scope]] | None = None,
 ) -> DigestScheduler:
-    """The scheduler for a running app: `senders` maps platform -> a started adapter's sender,
-    e.g. {"telegram": telegram_adapter}. Start it after the adapters, close it before them."""
+    """The scheduler `briefbot run` starts: `senders` maps platform -> a started adapter's
+    sender, e.g. {"telegram": telegram_adapter}; each outcome is counted in `metrics`;
+    `scope_of(platform, chat_id)`: the collections a chat's digest covers. Start it after the
+    adapters, close it before them."""
 
     def count(status: str) -> None:
-        (app.metrics.digest_sent if status == "sent" else app.metrics.digest_failed)()
+        (metrics.digest_sent if status == "sent" else metrics.digest_failed)()
 
     return DigestScheduler(
-        app.subscriptions,
-        app.digests,
+        subscriptions,
+        builder,
         senders,
-        app.settings.digest,
+        settings,
         clock=clock,
         on_outcome=count,
-        admits=app.core.admits,
-        scope_of=app.core.chat_scope,
+        admits=admits,
+        limits=limits,
+        scope_of=scope_of,
     )
