@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ENTRY_POINTS = {
     "bot/__main__.py",
     "bot/cli.py",
+    "bot/cli_collections.py",
     "bot/cli_commands.py",
     "bot/cli_ingest.py",
     "bot/runner.py",
