@@ -13,7 +13,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeGuard
 
 from knowledge import hybrid
 from knowledge.abstention import MIN_COVERAGE, Evidence, Rule, evidence_of, verdict
@@ -404,7 +404,7 @@ class Searcher:
 _YEAR = re.compile(r"(19|20)\d\d")
 
 
-def _dated(date: str | None) -> bool:
+def _dated(date: str | None) -> TypeGuard[str]:
     return bool(date) and _YEAR.match(date or "") is not None
 
 

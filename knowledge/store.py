@@ -169,7 +169,8 @@ class Store:
         index, the disk has room and the health row takes a write (knowledge/store_health.py)."""
         rows = await self._reader.execute_fetchall("SELECT count(*) FROM sources")
         if self._checker is None:
-            return next(iter(rows))[0] >= 0
+            count: int = next(iter(rows))[0]
+            return count >= 0
         return await check_database(self._checker, self.path)
 
     async def __aenter__(self) -> Store:
