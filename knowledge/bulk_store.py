@@ -17,7 +17,14 @@ import aiosqlite
 
 from knowledge.models import Document
 from knowledge.source_registry_types import Saved
-from knowledge.store import meta_to_json, passage_keywords, utc_now
+from knowledge.store import (
+    INSERT_SOURCE,
+    UPDATE_SOURCE,
+    changed_source_row,
+    new_source_row,
+    utc_now,
+    write_passages,
+)
 
 MAX_PARAMS = 500  # values per IN (...) list
 
@@ -81,41 +88,9 @@ async def _write(
     await db.executemany(
         "DELETE FROM passages WHERE source_id = ?", [(d.meta.id,) for d in updated]
     )
-    await db.executemany(
-        "UPDATE sources SET meta = ?, path = ?, content_hash = ?, updated_at = ? WHERE id = ?",
-        [(meta_to_json(d.meta), d.path, d.content_hash, now, d.meta.id) for d in updated],
-    )
-    await db.executemany(
-        "INSERT INTO sources (id, meta, path, content_hash, added_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [(d.meta.id, meta_to_json(d.meta), d.path, d.content_hash, now, now) for d in added],
-    )
-    async with db.execute("SELECT coalesce(max(id), 0) FROM passages") as cursor:
-        row = await cursor.fetchone()
-    last_id = int(row[0]) if row else 0  # new rows get ids above it (rowid = max + 1)
-    await db.execute("UPDATE fts_sync SET deferred = 1")
-    await db.executemany(
-        "INSERT INTO passages (source_id, position, speaker, text, keywords, section)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (
-                d.meta.id,
-                p.position,
-                p.speaker,
-                p.text,
-                passage_keywords(d.meta, p.speaker, p.text, p.section),
-                p.section,
-            )
-            for d in (*added, *updated)
-            for p in d.passages
-        ],
-    )
-    await db.execute(
-        "INSERT INTO passages_fts (rowid, text, keywords)"
-        " SELECT id, text, keywords FROM passages WHERE id > ?",
-        (last_id,),
-    )
-    await db.execute("UPDATE fts_sync SET deferred = 0")
+    await db.executemany(UPDATE_SOURCE, [changed_source_row(d, now) for d in updated])
+    await db.executemany(INSERT_SOURCE, [new_source_row(d, now) for d in added])
+    await write_passages(db, [*added, *updated])
     written = {d.meta.id for d in (*added, *updated)}
     await db.executemany(
         "INSERT OR IGNORE INTO source_urls (url, source_id) VALUES (?, ?)",

@@ -105,7 +105,7 @@ class SentenceVectors:
             blobs.update({h: blob for h, blob in rows})
         for pid, hs in wanted.items():
             if hs and all(h in blobs for h in hs):
-                rows = [np.frombuffer(blobs[h], dtype=self._dtype) for h in hs]
-                self._cache[pid] = np.vstack(rows).astype(np.float32)
+                vectors: list[np.ndarray] = [np.frombuffer(blobs[h], dtype=self._dtype) for h in hs]
+                self._cache[pid] = np.vstack(vectors).astype(np.float32)
                 if len(self._cache) > CACHE_PASSAGES:
                     self._cache.popitem(last=False)

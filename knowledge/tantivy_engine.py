@@ -80,7 +80,12 @@ class TantivyEngine:
                 return
             generation = self._store.generation
             reader = self._store.reader
-            current = dict(await reader.execute_fetchall("SELECT id, content_hash FROM sources"))
+            current: dict[str, str] = {
+                source_id: content_hash
+                for source_id, content_hash in await reader.execute_fetchall(
+                    "SELECT id, content_hash FROM sources"
+                )
+            }
             stale = [s for s, h in self._hashes.items() if current.get(s) != h]
             fresh = [s for s, h in current.items() if self._hashes.get(s) != h]
             rows: list[Any] = []

@@ -43,7 +43,8 @@ def token_spans(folded: str) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=65536)
 def stem(token: str) -> str:
-    return _STEMMER.stemWord(token)
+    stemmed: str = _STEMMER.stemWord(token)  # snowballstemmer has no type hints
+    return stemmed
 
 
 def stems(text: str) -> list[str]:
