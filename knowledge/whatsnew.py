@@ -1,0 +1,140 @@
+"""What arrived or changed in the index since a moment: `Library.new_since` answers with this.
+
+A source is *new* when it was first ingested after the moment (`sources.added_at`), *updated*
+when a re-ingest since then changed its passages (`passage_changes`, netted so a passage added
+and removed again is no change). A new source shows its most informative passages; an update
+shows the passages it added (the most informative first) and lists the ones it removed, never
+the whole source again. Rankings are memoised per source content, so a thousand chats asking
+after one ingest cost one ranking per source.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from knowledge.answer import Quote
+from knowledge.informative import most_informative
+from knowledge.models import Passage, Source
+from knowledge.passage_changes import Change, net_changes
+from knowledge.store import Store, parse_stamp
+from knowledge.text import text_hash
+
+HIGHLIGHTS = 3  # quotes per source
+CACHE_SIZE = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """One source that is new, or was changed in place, since the moment asked about."""
+
+    source: Source
+    arrived_at: datetime  # first ingested
+    changed_at: datetime  # its latest change (a new source: when it arrived)
+    status: str  # "new" | "updated"
+    highlights: tuple[Quote, ...]  # its most informative passages (an update: of those added)
+    added: tuple[Passage, ...] = ()  # an update's passages that were not there before
+    removed: tuple[str, ...] = ()  # the text of an update's passages that are gone
+
+    @property
+    def is_new(self) -> bool:
+        return self.status == "new"
+
+
+class WhatsNew:
+    def __init__(self, store: Store, stopwords: frozenset[str]) -> None:
+        self._store = store
+        self._stopwords = stopwords
+        self._cache: OrderedDict[tuple[object, ...], tuple[Quote, ...]] = OrderedDict()
+
+    async def since(
+        self,
+        since: datetime,
+        *,
+        source_ids: frozenset[str] | None = None,
+        limit: int = HIGHLIGHTS,
+    ) -> list[Arrival]:
+        """The sources new or updated after `since` (aware), the latest first; `source_ids`
+        narrows them to some sources (a chat's collections), None means all."""
+        since = since.astimezone(UTC)
+        sources = {
+            s.meta.id: s
+            for s in await self._store.sources()
+            if source_ids is None or s.meta.id in source_ids
+        }
+        arrivals = [
+            await self._new(source, limit)
+            for source in sources.values()
+            if parse_stamp(source.added_at) > since
+        ]
+        fresh = {a.source.meta.id for a in arrivals}
+        by_source: dict[str, list[Change]] = {}
+        for change in await self._changes(since):
+            if change.source_id in sources and change.source_id not in fresh:
+                by_source.setdefault(change.source_id, []).append(change)
+        for source_id, changes in by_source.items():
+            updated = await self._updated(sources[source_id], changes, limit)
+            if updated is not None:
+                arrivals.append(updated)
+        arrivals.sort(key=lambda a: (a.changed_at, a.source.meta.id), reverse=True)
+        return arrivals
+
+    async def _new(self, source: Source, limit: int) -> Arrival:
+        passages = await self._store.passages_of(source.meta.id)
+        highlights = await self._ranked(source, passages, passages, limit)
+        arrived = parse_stamp(source.added_at)
+        return Arrival(source, arrived, arrived, "new", highlights)
+
+    async def _updated(self, source: Source, changes: list[Change], limit: int) -> Arrival | None:
+        added, removed = net_changes(changes)
+        if not added and not removed:  # edited and edited back: nothing to show
+            return None
+        passages = await self._store.passages_of(source.meta.id)
+        wanted = {c.text_hash for c in added}
+        new_passages = tuple(p for p in passages if text_hash(p.text) in wanted)
+        highlights = await self._ranked(source, passages, new_passages, limit)
+        return Arrival(
+            source,
+            parse_stamp(source.added_at),
+            max(parse_stamp(c.changed_at) for c in changes),
+            "updated",
+            highlights,
+            new_passages,
+            tuple(c.text for c in removed),
+        )
+
+    async def _changes(self, since: datetime) -> list[Change]:
+        """Changes after `since`, in the order they were made. The SQL filter is coarse (to the
+        second: older rows are stored without fractions); the exact one is done here."""
+        rows = await self._store.read(
+            "SELECT source_id, changed_at, change, text_hash, text, speaker, section"
+            " FROM passage_changes WHERE substr(changed_at, 1, 19) >= ? ORDER BY id",
+            (since.isoformat(timespec="seconds")[:19],),
+        )
+        changes = [Change(*row) for row in rows]
+        return [c for c in changes if parse_stamp(c.changed_at) > since]
+
+    async def _ranked(
+        self,
+        source: Source,
+        passages: list[Passage],
+        candidates: Collection[Passage],
+        limit: int,
+    ) -> tuple[Quote, ...]:
+        key = (
+            source.meta.id,
+            source.content_hash,
+            self._store.generation,
+            tuple(p.id for p in candidates),
+            limit,
+        )
+        if key not in self._cache:
+            self._cache[key] = await most_informative(
+                self._store, source.meta, passages, tuple(candidates), self._stopwords, limit
+            )
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        self._cache.move_to_end(key)
+        return self._cache[key]
