@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.chat_store import ChatStore
 from bot.config import ConfigError, Settings
 from bot.core.admin import AdminCommands
+from bot.core.clock import Clock, SystemClock
 from bot.core.core import Core
 from bot.core.guard import Guard
 from bot.digest.commands import DigestCommands
@@ -22,6 +23,7 @@ from bot.observability.health import HealthRegistry
 from bot.observability.metrics import Metrics
 from bot.progress import ProgressFactory, no_progress
 from bot.semantic import choose_embedder
+from bot.whatsnew.commands import WhatsNewCommands
 from knowledge.digest import DigestBuilder
 from knowledge.ingest import IngestLimits
 from knowledge.library import Library, load_story
@@ -46,10 +48,16 @@ class App:
 
 @asynccontextmanager
 async def open_app(
-    settings: Settings, *, db_path: Path | None = None, progress: ProgressFactory = no_progress
+    settings: Settings,
+    *,
+    db_path: Path | None = None,
+    progress: ProgressFactory = no_progress,
+    clock: Clock | None = None,
 ) -> AsyncIterator[App]:
-    """`progress`: how index builds at start-up are shown (the CLI: a bar on a terminal)."""
-    store = await Store.open(db_path or settings.store.path)
+    """`progress`: how index builds at start-up are shown (the CLI: a bar on a terminal).
+    `clock`: the time sources arrive and chats look at what is new (tests move it by hand)."""
+    clock = clock or SystemClock()
+    store = await Store.open(db_path or settings.store.path, clock=clock.now)
     try:
         library = Library(
             store,
@@ -79,18 +87,20 @@ async def open_app(
             ingest_limit=access.ingest_rate_limit,
             ingest_window=access.ingest_rate_window_seconds,
         )
+        chats = ChatStore(store, clock.now, question_days=settings.logging.question_days)
         core = Core(
             library,
             story=story.name,
             examples=story.examples,
-            chats=ChatStore(store, question_days=settings.logging.question_days),
+            chats=chats,
             guard=guard,
             metrics=metrics,
             extra_commands=AdminCommands(library, settings.ingest.admins).table(),
         )
         subscriptions = SubscriptionStore(store)
         digests = DigestBuilder(library, story)
-        DigestCommands(subscriptions, digests, settings.digest).register(core)
+        DigestCommands(subscriptions, digests, settings.digest, clock, chats).register(core)
+        WhatsNewCommands(library, chats, subscriptions, settings.digest, clock).register(core)
         try:
             yield App(settings, store, library, core, metrics, health, subscriptions, digests)
         finally:

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from bot.core.model import Message, Reply
+from bot.whatsnew import commands as whatsnew
 from knowledge.models import Source
 
 CONSOLE = frozenset({"console", "cli"})
@@ -39,6 +40,7 @@ COMMANDS: tuple[CommandDoc, ...] = (
     CommandDoc("more", "/more", "the next passages for the last question here"),
     CommandDoc("why", "/why", "how the last answer was found: search terms, scores, choices"),
     CommandDoc("sources", "/sources", "each source with its id, outlet, people, date"),
+    CommandDoc(whatsnew.NAME, whatsnew.USAGE, whatsnew.HELP_LINE),
     CommandDoc("digest", "/digest", "today's briefing digest, now"),
     CommandDoc(
         "subscribe",
