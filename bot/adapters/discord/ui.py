@@ -115,6 +115,11 @@ def command_tree(client: discord.Client, run: RunCommand) -> app_commands.Comman
     async def why(interaction: discord.Interaction[Any]) -> None:
         await run(interaction, "/why")
 
+    @tree.command(description="What arrived or changed since this channel last looked")
+    @app_commands.describe(since="e.g. 24h, 3d, since monday (default: since you last looked)")
+    async def new(interaction: discord.Interaction[Any], since: str | None = None) -> None:
+        await run(interaction, f"/new {since or ''}".strip())
+
     @tree.command(description="Today's digest, now")
     async def digest(interaction: discord.Interaction[Any]) -> None:
         await run(interaction, "/digest")
