@@ -81,13 +81,20 @@ class DigestBuilder:
         self._cache: OrderedDict[tuple[object, ...], Digest] = OrderedDict()
 
     async def build(
-        self, day: date, seen: Collection[str] = (), *, since: datetime | None = None
+        self,
+        day: date,
+        seen: Collection[str] = (),
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> Digest:
         """The digest for `day` for a chat that last looked at `since` (aware, in the chat's
-        zone: /new or its last digest) or, when it never looked, has seen the sources `seen`."""
+        zone: /new or its last digest) or, when it never looked, has seen the sources `seen`.
+        `until`: what arrived after it (the digest's own time, recorded as the chat's next
+        look) waits for the next digest."""
         arrivals: tuple[Arrival, ...] = ()
         if since is not None:
-            arrivals = tuple(await self._library.new_since(since))
+            arrivals = tuple(await self._library.new_since(since, until=until))
             new = tuple(a.source for a in arrivals if a.is_new)
         else:
             new = tuple(s for s in await self._library.sources() if s.meta.id not in seen)

@@ -123,12 +123,16 @@ class Library:
         return await self.store.sources()
 
     async def new_since(
-        self, since: datetime, *, source_ids: frozenset[str] | None = None
+        self,
+        since: datetime,
+        *,
+        source_ids: frozenset[str] | None = None,
+        until: datetime | None = None,
     ) -> list[Arrival]:
-        """The sources that arrived or were changed in place after `since`, the latest first,
-        each with its most informative passages (an update: what it added and removed).
-        `source_ids` narrows it to some sources; None means all."""
-        return await self._whatsnew.since(since, source_ids=source_ids)
+        """The sources that arrived or were changed in place after `since` (and up to `until`,
+        None: now), the latest first, each with its most informative passages (an update: what
+        it added and removed). `source_ids` narrows it to some sources; None means all."""
+        return await self._whatsnew.since(since, source_ids=source_ids, until=until)
 
     async def forget(self, source_id: str) -> bool:
         return await self.store.forget(source_id)

@@ -11,7 +11,7 @@ after one ingest cost one ranking per source.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -54,11 +54,18 @@ class WhatsNew:
         since: datetime,
         *,
         source_ids: frozenset[str] | None = None,
+        until: datetime | None = None,
         limit: int = HIGHLIGHTS,
     ) -> list[Arrival]:
-        """The sources new or updated after `since` (aware), the latest first; `source_ids`
-        narrows them to some sources (a chat's collections), None means all."""
+        """The sources new or updated after `since` (aware) and up to `until` (None: now),
+        the latest first; `source_ids` narrows them to some sources (a chat's collections),
+        None means all. A chat that looked at `until` has seen exactly these."""
         since = since.astimezone(UTC)
+        end = until.astimezone(UTC) if until is not None else None
+
+        def within(moment: datetime) -> bool:
+            return moment > since and (end is None or moment <= end)
+
         sources = {
             s.meta.id: s
             for s in await self._store.sources()
@@ -67,11 +74,11 @@ class WhatsNew:
         arrivals = [
             await self._new(source, limit)
             for source in sources.values()
-            if parse_stamp(source.added_at) > since
+            if within(parse_stamp(source.added_at))
         ]
         fresh = {a.source.meta.id for a in arrivals}
         by_source: dict[str, list[Change]] = {}
-        for change in await self._changes(since):
+        for change in await self._changes(since, within):
             if change.source_id in sources and change.source_id not in fresh:
                 by_source.setdefault(change.source_id, []).append(change)
         for source_id, changes in by_source.items():
@@ -105,16 +112,16 @@ class WhatsNew:
             tuple(c.text for c in removed),
         )
 
-    async def _changes(self, since: datetime) -> list[Change]:
-        """Changes after `since`, in the order they were made. The SQL filter is coarse (to the
-        second: older rows are stored without fractions); the exact one is done here."""
+    async def _changes(self, since: datetime, within: Callable[[datetime], bool]) -> list[Change]:
+        """Changes `within` the period from `since`, in the order they were made. The SQL filter
+        is coarse (to the second); the exact one is done here."""
         rows = await self._store.read(
             "SELECT source_id, changed_at, change, text_hash, text, speaker, section"
             " FROM passage_changes WHERE substr(changed_at, 1, 19) >= ? ORDER BY id",
             (since.isoformat(timespec="seconds")[:19],),
         )
         changes = [Change(*row) for row in rows]
-        return [c for c in changes if parse_stamp(c.changed_at) > since]
+        return [c for c in changes if within(parse_stamp(c.changed_at))]
 
     async def _ranked(
         self,

@@ -113,7 +113,7 @@ class DigestCommands:
             looked = await self._chats.last_looked(message.platform, message.chat_id)
         since = looked.astimezone(tz) if looked else None
         digest = await self._builder.build(
-            now.astimezone(tz).date(), sub.seen_sources if sub else (), since=since
+            now.astimezone(tz).date(), sub.seen_sources if sub else (), since=since, until=now
         )
         if self._chats is not None:
             await self._chats.mark_looked(message.platform, message.chat_id, now)

@@ -199,7 +199,7 @@ class DigestScheduler:
             return False
         try:
             since = sub.looked_at.astimezone(zone(sub.timezone)) if sub.looked_at else None
-            digest = await self._builder.build(day, sub.seen_sources, since=since)
+            digest = await self._builder.build(day, sub.seen_sources, since=since, until=now)
         except Exception as exc:
             log.exception("could not build the digest for %s", sub.key)
             await self._subs.finish(claim, "failed", f"build error: {exc}", self._clock.now())

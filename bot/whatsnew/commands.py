@@ -30,8 +30,8 @@ from knowledge.library import Library
 log = logging.getLogger(__name__)
 
 NAME = "new"
-USAGE = "/new [24h | 3d | since monday]"
-HELP_LINE = "what arrived or changed since this chat last looked, quoted"
+USAGE = "/new [SINCE]"  # SINCE: 24h, 3d, since monday, since 2026-12-01 (bot/whatsnew/since.py)
+HELP_LINE = "what arrived or changed since this chat last looked"
 FIRST_LOOK = timedelta(days=7)  # a chat that never looked: the last week
 
 
@@ -63,7 +63,7 @@ class WhatsNewCommands:
         except SinceError as exc:
             return replies.hint(str(exc))
         since = asked or await self.last_looked(message) or now - FIRST_LOOK
-        arrivals = await self._library.new_since(since)
+        arrivals = await self._library.new_since(since, until=now)
         try:
             await self._chats.mark_looked(message.platform, message.chat_id, now)
         except Exception as exc:  # disk full, locked: the reply is computed, send it anyway
