@@ -327,7 +327,11 @@ async def cmd_digest(app: App, args: argparse.Namespace) -> int:
         return 1
     sub = subs[0] if subs else None
     tz = ZoneInfo(sub.timezone if sub else app.settings.digest.default_timezone)
-    digest = await app.digests.build(datetime.now(tz).date(), sub.seen_sources if sub else ())
+    now = datetime.now(tz)
+    since = sub.looked_at.astimezone(tz) if sub and sub.looked_at else None
+    digest = await app.digests.build(
+        now.date(), sub.seen_sources if sub else (), since=since, until=now
+    )
     target = sub.target if sub else ChatTarget("console", "preview")
     await PreviewSender(lambda text: out.print(text, markup=False)).send(
         target, digest_reply(digest)

@@ -339,3 +339,28 @@ async def test_new_on_telegram_quotes_only_the_new_source(
     assert {e["type"] for e in fresh["entities"]} >= {"bold", "italic"}
     assert nothing["text"].startswith("Nothing new since 09:30 today")
     assert "/new 24h" in hint["text"]
+
+
+async def test_a_folder_reingested_in_one_batch_records_each_files_changes(
+    timed: App, clock: FakeClock, tmp_path: Path
+) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    notes(folder / "north.txt", [paragraph("harbour"), paragraph("orchard")])
+    notes(folder / "south.txt", [paragraph("railway"), paragraph("glacier")])
+    await timed.library.ingest([folder])
+    clock.advance(hours=1)
+    looked = clock.now()
+    clock.advance(hours=1)
+    notes(folder / "north.txt", [paragraph("harbour"), paragraph("orchard", 2)])
+    notes(folder / "south.txt", [paragraph("railway")])
+
+    reports = await timed.library.ingest([folder])
+
+    assert [r.status for r in reports] == ["updated", "updated"]
+    found = {a.source.meta.id: a for a in await timed.library.new_since(looked)}
+    assert {p.text for p in found["north"].added} == {paragraph("orchard", 2)}
+    assert found["north"].removed == (paragraph("orchard"),)
+    assert found["south"].added == ()
+    assert found["south"].removed == (paragraph("glacier"),)
+    assert found["south"].highlights == ()  # nothing added: nothing to quote
