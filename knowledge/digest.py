@@ -94,7 +94,7 @@ class DigestBuilder:
         look) waits for the next digest."""
         arrivals: tuple[Arrival, ...] = ()
         if since is not None:
-            arrivals = tuple(await self._library.new_since(since, until=until))
+            arrivals = tuple(await self._library.new_since(since, until=until, quoted=NEWS_SOURCES))
             new = tuple(a.source for a in arrivals if a.is_new)
         else:
             new = tuple(s for s in await self._library.sources() if s.meta.id not in seen)

@@ -28,7 +28,7 @@ from knowledge.scoring import is_question, sentence_texts
 from knowledge.search import SearchEngine, Searcher, SearchResult
 from knowledge.source_identity import bundled_sources_dir
 from knowledge.store import Store
-from knowledge.whatsnew import Arrival, WhatsNew
+from knowledge.whatsnew import QUOTED, Arrival, WhatsNew
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +128,13 @@ class Library:
         *,
         source_ids: frozenset[str] | None = None,
         until: datetime | None = None,
+        quoted: int = QUOTED,
     ) -> list[Arrival]:
         """The sources that arrived or were changed in place after `since` (and up to `until`,
         None: now), the latest first, each with its most informative passages (an update: what
-        it added and removed). `source_ids` narrows it to some sources; None means all."""
-        return await self._whatsnew.since(since, source_ids=source_ids, until=until)
+        it added and removed). `source_ids` narrows it to some sources; None means all.
+        Only the first `quoted` are ranked for quotes (see `WhatsNew.since`)."""
+        return await self._whatsnew.since(since, source_ids=source_ids, until=until, quoted=quoted)
 
     async def forget(self, source_id: str) -> bool:
         return await self.store.forget(source_id)

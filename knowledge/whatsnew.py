@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from knowledge.answer import Quote
@@ -23,6 +23,7 @@ from knowledge.store import Store, parse_stamp
 from knowledge.text import text_hash
 
 HIGHLIGHTS = 3  # quotes per source
+QUOTED = 20  # sources ranked for quotes (the latest): a bulk ingest of thousands stays cheap
 CACHE_SIZE = 256
 
 
@@ -56,10 +57,14 @@ class WhatsNew:
         source_ids: frozenset[str] | None = None,
         until: datetime | None = None,
         limit: int = HIGHLIGHTS,
+        quoted: int = QUOTED,
     ) -> list[Arrival]:
         """The sources new or updated after `since` (aware) and up to `until` (None: now),
         the latest first; `source_ids` narrows them to some sources (a chat's collections),
-        None means all. A chat that looked at `until` has seen exactly these."""
+        None means all. A chat that looked at `until` has seen exactly these.
+
+        Only the first `quoted` arrivals get `highlights` (`limit` each): ranking reads every
+        passage of a source, and nobody reads quotes from the thousandth file of a folder."""
         since = since.astimezone(UTC)
         end = until.astimezone(UTC) if until is not None else None
 
@@ -72,9 +77,9 @@ class WhatsNew:
             if source_ids is None or s.meta.id in source_ids
         }
         arrivals = [
-            await self._new(source, limit)
+            Arrival(source, arrived, arrived, "new", ())
             for source in sources.values()
-            if within(parse_stamp(source.added_at))
+            if within(arrived := parse_stamp(source.added_at))
         ]
         fresh = {a.source.meta.id for a in arrivals}
         by_source: dict[str, list[Change]] = {}
@@ -82,33 +87,32 @@ class WhatsNew:
             if change.source_id in sources and change.source_id not in fresh:
                 by_source.setdefault(change.source_id, []).append(change)
         for source_id, changes in by_source.items():
-            updated = await self._updated(sources[source_id], changes, limit)
+            updated = await self._updated(sources[source_id], changes)
             if updated is not None:
                 arrivals.append(updated)
         arrivals.sort(key=lambda a: (a.changed_at, a.source.meta.id), reverse=True)
-        return arrivals
+        return [await self._quoted(a, limit) if n < quoted else a for n, a in enumerate(arrivals)]
 
-    async def _new(self, source: Source, limit: int) -> Arrival:
+    async def _quoted(self, arrival: Arrival, limit: int) -> Arrival:
+        """The arrival with its most informative passages (an update: of those it added)."""
+        source = arrival.source
         passages = await self._store.passages_of(source.meta.id)
-        highlights = await self._ranked(source, passages, passages, limit)
-        arrived = parse_stamp(source.added_at)
-        return Arrival(source, arrived, arrived, "new", highlights)
+        candidates = passages if arrival.is_new else list(arrival.added)
+        return replace(arrival, highlights=await self._ranked(source, passages, candidates, limit))
 
-    async def _updated(self, source: Source, changes: list[Change], limit: int) -> Arrival | None:
+    async def _updated(self, source: Source, changes: list[Change]) -> Arrival | None:
         added, removed = net_changes(changes)
         if not added and not removed:  # edited and edited back: nothing to show
             return None
         passages = await self._store.passages_of(source.meta.id)
         wanted = {c.text_hash for c in added}
-        new_passages = tuple(p for p in passages if text_hash(p.text) in wanted)
-        highlights = await self._ranked(source, passages, new_passages, limit)
         return Arrival(
             source,
             parse_stamp(source.added_at),
             max(parse_stamp(c.changed_at) for c in changes),
             "updated",
-            highlights,
-            new_passages,
+            (),
+            tuple(p for p in passages if text_hash(p.text) in wanted),
             tuple(c.text for c in removed),
         )
 

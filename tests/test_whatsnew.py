@@ -364,3 +364,26 @@ async def test_a_folder_reingested_in_one_batch_records_each_files_changes(
     assert found["south"].added == ()
     assert found["south"].removed == (paragraph("glacier"),)
     assert found["south"].highlights == ()  # nothing added: nothing to quote
+
+
+async def test_a_big_batch_is_summed_up_not_quoted_in_full(
+    timed: App, clock: FakeClock, tmp_path: Path
+) -> None:
+    clock.advance(hours=1)
+    await new(timed)
+    clock.advance(hours=1)
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for n in range(12):
+        notes(folder / f"part_{n:02d}.txt", [paragraph(f"{TOPICS[n % 5]} {n}")])
+    await timed.library.ingest([folder])
+    clock.advance(minutes=1)
+
+    reply = await new(timed)
+
+    assert reply.title == "New since 08:00 today: 12 sources"
+    assert reply.body[-1] == "… and 4 more (/sources lists them all)"
+    assert len(reply.citations) == 8
+    assert len(reply.bullets) == 8  # one passage each: one quote each
+    arrivals = await timed.library.new_since(T0 + timedelta(hours=1), quoted=8)
+    assert [bool(a.highlights) for a in arrivals] == [True] * 8 + [False] * 4

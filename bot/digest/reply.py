@@ -12,7 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from bot.core.model import Reply, ReplyKind
 from bot.core.replies import cite
-from bot.whatsnew.reply import summary_lines
+from bot.whatsnew.reply import arrival_lines
 from bot.whatsnew.since import describe
 from knowledge.digest import Digest
 
@@ -31,7 +31,7 @@ def digest_reply(digest: Digest, *, subscribed: bool = True) -> Reply:
     if digest.arrivals:
         count = len(digest.arrivals)
         body.append(f"New since {since_label(digest)}: {count} source{'s' * (count != 1)}")
-        body += [line for a in digest.arrivals for line in summary_lines(a, _when(digest))]
+        body += arrival_lines(digest.arrivals, _when(digest))
     elif digest.new_sources:
         body.append("Sources in this briefing:" if digest.first else "New since your last digest:")
         for source in digest.new_sources:

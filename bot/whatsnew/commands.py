@@ -23,7 +23,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.model import Message, Reply
 from bot.digest.schedule import zone
 from bot.digest.store import SubscriptionStore
-from bot.whatsnew.reply import new_reply
+from bot.whatsnew.reply import MAX_SOURCES, new_reply
 from bot.whatsnew.since import SinceError, describe, parse_since
 from knowledge.library import Library
 
@@ -63,7 +63,7 @@ class WhatsNewCommands:
         except SinceError as exc:
             return replies.hint(str(exc))
         since = asked or await self.last_looked(message) or now - FIRST_LOOK
-        arrivals = await self._library.new_since(since, until=now)
+        arrivals = await self._library.new_since(since, until=now, quoted=MAX_SOURCES)
         try:
             await self._chats.mark_looked(message.platform, message.chat_id, now)
         except Exception as exc:  # disk full, locked: the reply is computed, send it anyway

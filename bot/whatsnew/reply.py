@@ -36,7 +36,7 @@ def heading(arrival: Arrival) -> str:
 
 def summary_lines(arrival: Arrival, describe: Describe) -> list[str]:
     meta = arrival.source.meta
-    details = " · ".join(p for p in (meta.outlet, meta.display_date) if p)
+    details = " · ".join(p for p in (meta.outlet, meta.date and meta.display_date) if p)
     what = f" ({details})" if details else ""
     if arrival.is_new:
         return [f"• {meta.title}{what} — arrived {describe(arrival.arrived_at)}"]
@@ -47,6 +47,14 @@ def summary_lines(arrival: Arrival, describe: Describe) -> list[str]:
         lines.append(f"    removed: “{cut}”")
     if len(arrival.removed) > MAX_REMOVED_SHOWN:
         lines.append(f"    … and {len(arrival.removed) - MAX_REMOVED_SHOWN} more removed")
+    return lines
+
+
+def arrival_lines(arrivals: Sequence[Arrival], describe: Describe) -> list[str]:
+    """A line or few per source, at most MAX_SOURCES sources, then how many more."""
+    lines = [line for a in arrivals[:MAX_SOURCES] for line in summary_lines(a, describe)]
+    if len(arrivals) > MAX_SOURCES:
+        lines.append(f"… and {len(arrivals) - MAX_SOURCES} more (/sources lists them all)")
     return lines
 
 
@@ -61,9 +69,7 @@ def new_reply(arrivals: Sequence[Arrival], since: str, describe: Describe) -> Re
         )
     shown = list(arrivals[:MAX_SOURCES])
     per_source = QUOTES_WHEN_MANY if len(shown) > 3 else None
-    body = [line for arrival in shown for line in summary_lines(arrival, describe)]
-    if len(arrivals) > MAX_SOURCES:
-        body.append(f"… and {len(arrivals) - MAX_SOURCES} more (/sources lists them all)")
+    body = arrival_lines(arrivals, describe)
     bullets, citations = cite(
         (quote, heading(arrival)) for arrival in shown for quote in arrival.highlights[:per_source]
     )
