@@ -387,3 +387,30 @@ async def test_a_big_batch_is_summed_up_not_quoted_in_full(
     assert len(reply.bullets) == 8  # one passage each: one quote each
     arrivals = await timed.library.new_since(T0 + timedelta(hours=1), quoted=8)
     assert [bool(a.highlights) for a in arrivals] == [True] * 8 + [False] * 4
+
+
+async def test_new_as_a_discord_slash_command(timed: App, clock: FakeClock, tmp_path: Path) -> None:
+    from fakes.discord_api import FakeDiscord, discord_base_url
+    from test_discord_adapter import follow_up_to, make_adapter
+
+    async with FakeDiscord() as fake:
+        with discord_base_url(fake.base_url):
+            bot = make_adapter(timed)
+            await bot.start()
+            try:
+                clock.advance(hours=1)
+                await timed.library.ingest(
+                    [notes(tmp_path / "field_notes.txt", [paragraph("harbour")])]
+                )
+                clock.advance(hours=1)
+                week = await follow_up_to(fake, fake.slash_command("new", {"since": "3d"}))
+                bad = await follow_up_to(fake, fake.slash_command("new", {"since": "soonish"}))
+            finally:
+                await bot.aclose()
+
+    shown = str(week["embeds"])
+    assert "New since" in shown
+    assert "3 sources" in shown
+    assert "Field notes" in shown
+    assert "harbour" in shown
+    assert "/new 24h" in str(bad["embeds"]) + bad["content"]
