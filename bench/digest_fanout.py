@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from fakes.telegram_api import running_fake_telegram
 
+from bot.adapters.platforms import SEND_LIMITS
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import open_app
 from bot.config import load_settings
-from bot.digest.pacing import PLATFORM_LIMITS
-from bot.digest.scheduler import build_digest_scheduler
+from bot.digest.scheduler import DigestScheduler
 from bot.digest.store import Subscription
 
 
@@ -43,7 +43,11 @@ async def run(chats: int) -> None:
             async with running_fake_telegram() as fake:
                 adapter = TelegramAdapter(app.core, fake.TOKEN, fake.base_url, fake.base_file_url)
                 await adapter.start()
-                scheduler = build_digest_scheduler(app, {"telegram": adapter})
+                senders = {"telegram": adapter}
+                settings = app.settings.digest
+                scheduler = DigestScheduler(
+                    app.subscriptions, app.digests, senders, settings, limits=SEND_LIMITS
+                )
                 started = time.perf_counter()
                 try:
                     await scheduler.start()  # all due this minute: queued by catch-up
@@ -54,7 +58,7 @@ async def run(chats: int) -> None:
                     await scheduler.aclose()
                     await adapter.aclose()
                 delivered = len({m["chat"]["id"] for m in fake.sent})
-    limits = PLATFORM_LIMITS["telegram"]
+    limits = SEND_LIMITS["telegram"]
     floor = max(0.0, (chats - limits.overall_burst) / limits.overall)
     table = Table(title=f"digest fan-out: {chats} chats due at {hhmm} UTC, fake Telegram")
     for column in ("delivered", "claimed+queued s", "total s", "pacing floor s", "ratio", "msg/s"):

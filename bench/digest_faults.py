@@ -34,6 +34,7 @@ async def run(chats: int, stale: float, flood: int, retry_after: int, limit: flo
     from rich.console import Console
     from rich.table import Table
 
+    from bot.adapters.platforms import SEND_LIMITS
     from bot.adapters.telegram.adapter import TelegramAdapter
     from bot.app import open_app
     from bot.config import DigestSettings, load_settings
@@ -56,7 +57,12 @@ async def run(chats: int, stale: float, flood: int, retry_after: int, limit: flo
                 await adapter.start()
                 copies = [
                     DigestScheduler(
-                        subs, app.digests, {"telegram": adapter}, settings, backoff=stale / 4
+                        subs,
+                        app.digests,
+                        {"telegram": adapter},
+                        settings,
+                        backoff=stale / 4,
+                        limits=SEND_LIMITS,
                     )
                     for subs in (app.subscriptions, SubscriptionStore(other))
                 ]

@@ -1,7 +1,8 @@
 """The one object graph: built from validated settings, owned by `async with`, closed in reverse.
 
-Everything long-lived (store, library, core; later the adapters, scheduler and HTTP server)
-is created here and nowhere else, so there is no global state and shutdown is one exit.
+Everything long-lived (store, library, core, the one clock) is created here and nowhere else,
+so there is no global state and shutdown is one exit. Only entry modules (the CLI, the runner)
+see `App`; they hand each feature just the parts it uses.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class App:
     health: HealthRegistry
     subscriptions: SubscriptionStore
     digests: DigestBuilder
+    clock: Clock
 
 
 @asynccontextmanager
@@ -55,7 +57,8 @@ async def open_app(
     clock: Clock | None = None,
 ) -> AsyncIterator[App]:
     """`progress`: how index builds at start-up are shown (the CLI: a bar on a terminal).
-    `clock`: the time sources arrive and chats look at what is new (tests move it by hand)."""
+    `clock`: the one clock every part reads (default the system's; tests pass a fake): also
+    when sources arrive and chats look at what is new."""
     clock = clock or SystemClock()
     store = await Store.open(db_path or settings.store.path, clock=clock.now)
     try:
@@ -86,8 +89,11 @@ async def open_app(
             window=access.rate_window_seconds,
             ingest_limit=access.ingest_rate_limit,
             ingest_window=access.ingest_rate_window_seconds,
+            clock=clock,
         )
-        chats = ChatStore(store, clock.now, question_days=settings.logging.question_days)
+        subscriptions = SubscriptionStore(store)
+        digests = DigestBuilder(library, story)
+        chats = ChatStore(store, clock, question_days=settings.logging.question_days)
         core = Core(
             library,
             story=story.name,
@@ -95,14 +101,16 @@ async def open_app(
             chats=chats,
             guard=guard,
             metrics=metrics,
-            extra_commands=AdminCommands(library, settings.ingest.admins).table(),
+            commands=(  # the wings' commands, in the order /help and the menus show them
+                *WhatsNewCommands(library, chats, subscriptions, settings.digest, clock).commands(),
+                *DigestCommands(subscriptions, digests, settings.digest, clock, chats).commands(),
+                *AdminCommands(library, settings.ingest.admins).commands(),
+            ),
         )
-        subscriptions = SubscriptionStore(store)
-        digests = DigestBuilder(library, story)
-        DigestCommands(subscriptions, digests, settings.digest, clock, chats).register(core)
-        WhatsNewCommands(library, chats, subscriptions, settings.digest, clock).register(core)
         try:
-            yield App(settings, store, library, core, metrics, health, subscriptions, digests)
+            yield App(
+                settings, store, library, core, metrics, health, subscriptions, digests, clock
+            )
         finally:
             await library.aclose()
     finally:

@@ -8,21 +8,16 @@ so tests can age records (update pruning, `stats --days`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import aiosqlite
 
+from bot.core.clock import Clock, SystemClock
 from knowledge.store import Store, parse_stamp, stamp
 
-Clock = Callable[[], datetime]
 UPDATE_RETENTION = timedelta(days=2)  # Telegram keeps an unconfirmed update for 24 hours
 PRUNE_EVERY = timedelta(minutes=10)
-
-
-def utc_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def _stamp(moment: datetime) -> str:
@@ -72,10 +67,10 @@ class Stats:
 
 class ChatStore:
     def __init__(
-        self, store: Store, clock: Clock = utc_clock, *, question_days: float = 90.0
+        self, store: Store, clock: Clock | None = None, *, question_days: float = 90.0
     ) -> None:
         self._store = store
-        self._clock = clock
+        self._clock = clock or SystemClock()
         self._question_retention = timedelta(days=question_days)
         self._next_prune: datetime | None = None
         self._next_question_prune: datetime | None = None
@@ -119,7 +114,7 @@ class ChatStore:
         abstained: bool,
         latency_ms: float,
     ) -> int:
-        now = self._clock()
+        now = self._clock.now()
         if self._next_question_prune is None or now >= self._next_question_prune:
             self._next_question_prune = now + PRUNE_EVERY
             await db.execute(
@@ -166,7 +161,7 @@ class ChatStore:
 
     async def stats(self, days: float, *, gaps: int = 20) -> Stats:
         """Questions, abstentions and votes per platform since `days` ago, and the top gaps."""
-        since = self._clock() - timedelta(days=days)
+        since = self._clock.now() - timedelta(days=days)
         reader = self._store.reader
         asked = await reader.execute_fetchall(
             "SELECT platform, count(*), sum(abstained) FROM questions WHERE asked_at >= ?"
@@ -213,7 +208,7 @@ class ChatStore:
         Claimed before it is answered: a crash mid-answer loses that answer rather than
         sending it twice. Old claims are pruned now and then, after UPDATE_RETENTION.
         """
-        now = self._clock()
+        now = self._clock.now()
         async with self._store.transaction() as db:
             if self._next_prune is None or now >= self._next_prune:
                 self._next_prune = now + PRUNE_EVERY
@@ -304,7 +299,7 @@ class ChatStore:
                 )
 
     def _now(self) -> str:
-        return _stamp(self._clock())
+        return _stamp(self._clock.now())
 
 
 async def record_look(db: aiosqlite.Connection, platform: str, chat_id: str, at: datetime) -> None:

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__, event_loop
+from bot.adapters.platforms import PLATFORMS
 from bot.app import open_app
 from bot.cli_commands import COMMANDS, err
-from bot.config import PLATFORMS, ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.observability.logging import configure_logging, secrets_of
 from bot.progress import terminal_progress
 from bot.run_lock import LockError, run_lock
@@ -83,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument("--host", help="address to bind (default: http.host)")
     health.add_argument("--port", type=int, help="port, 0 for a free one (default: http.port)")
     run = commands.add_parser("run", parents=[common], help="run the chat bots (tokens from env)")
-    run.add_argument("platform", nargs="?", choices=PLATFORMS, help="only this platform")
+    run.add_argument(
+        "platform", nargs="?", choices=[p.name for p in PLATFORMS], help="only this platform"
+    )
     stats = commands.add_parser(
         "stats", parents=[common], help="questions, abstentions, votes and coverage gaps"
     )

@@ -8,7 +8,6 @@ import json
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,12 +18,13 @@ from rich.text import Text
 from bot import cli_ingest
 from bot.app import App
 from bot.chat_store import ChatStore
-from bot.core.delivery import ChatTarget, PreviewSender
+from bot.core.delivery import ChatTarget
 from bot.core.model import Message, ReplyKind
 from bot.core.why import explain_lines
 from bot.digest.reply import digest_reply
 from bot.eval_table import eval_table, kinds_table, rules_table, summary_table
 from bot.progress import terminal_progress
+from bot.render.preview import PreviewSender
 from bot.render.text import render_text
 from bot.terminal import stderr_console, stdout_console, wrap
 from knowledge.answer import Answer
@@ -260,7 +260,7 @@ async def cmd_stats(app: App, args: argparse.Namespace) -> int:
     if args.days <= 0:
         err.print("--days must be more than 0")
         return 2
-    stats = await ChatStore(app.store).stats(args.days)
+    stats = await ChatStore(app.store, app.clock).stats(args.days)
     period = f"the last {args.days:g} day{'s' if args.days != 1 else ''}"
     usage = Table("platform", "questions", "abstained", "abstention rate", "👍", "👎")
     usage.title = f"Questions in {period}"
@@ -302,7 +302,7 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
     from bot.runner import RunError, build_adapters, run
 
     try:
-        adapters = build_adapters(app, args.platform)
+        adapters = build_adapters(app.core, app.settings, args.platform)
     except RunError as exc:
         err.print(str(exc), markup=False)
         return 2
@@ -311,9 +311,10 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
 
 async def cmd_serve_health(app: App, args: argparse.Namespace) -> int:
     """/healthz and /metrics only (see bot.observability.serve; imported on use, as in run)."""
-    from bot.observability.serve import cmd_serve_health as serve
+    from bot.observability.serve import serve_health
 
-    return await serve(app, args)
+    update = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    return await serve_health(app.settings.http.model_copy(update=update), app.health, app.metrics)
 
 
 async def cmd_digest(app: App, args: argparse.Namespace) -> int:
@@ -327,7 +328,7 @@ async def cmd_digest(app: App, args: argparse.Namespace) -> int:
         return 1
     sub = subs[0] if subs else None
     tz = ZoneInfo(sub.timezone if sub else app.settings.digest.default_timezone)
-    now = datetime.now(tz)
+    now = app.clock.now().astimezone(tz)
     since = sub.looked_at.astimezone(tz) if sub and sub.looked_at else None
     digest = await app.digests.build(
         now.date(), sub.seen_sources if sub else (), since=since, until=now

@@ -1,9 +1,10 @@
 """All settings in one model: name, default and help in one place, loaded from TOML + env.
 
 Precedence: environment (`BRIEFBOT_SECTION__KEY`) over the TOML file over defaults. Tokens
-come only from the environment (`TELEGRAM_BOT_TOKEN`, `DISCORD_BOT_TOKEN`); a token written in
-the file is refused so it cannot end up in a repository. Errors are raised as `ConfigError`
-with one line naming the key; only the CLI prints and exits.
+come only from the environment, each platform's own variable (`TELEGRAM_BOT_TOKEN`, …, named
+by its row in bot/adapters/platforms.py); a token written in the file is refused so it cannot
+end up in a repository. Errors are raised as `ConfigError` with one line naming the key; only
+the CLI prints and exits.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.adapters.platforms import PLATFORMS
+
 DEFAULT_CONFIG_NAME = "briefbot.toml"
-PLATFORMS = ("telegram", "discord")  # the chat platforms `briefbot run` can serve
+TOKEN_VARIABLES = tuple(platform.token_variable for platform in PLATFORMS)
 SECRET_KEYS = frozenset(
-    {"telegram_bot_token", "discord_bot_token", "token", "secret_token", "webhook_secret"}
+    {*(variable.lower() for variable in TOKEN_VARIABLES), "token", "secret_token", "webhook_secret"}
 )
 
 
@@ -349,11 +352,10 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(
         default_factory=IngestSettings, description="Adding sources from the web and feeds."
     )
-    telegram_bot_token: SecretStr | None = Field(
-        default=None, exclude=True, description="From TELEGRAM_BOT_TOKEN only."
-    )
-    discord_bot_token: SecretStr | None = Field(
-        default=None, exclude=True, description="From DISCORD_BOT_TOKEN only."
+    tokens: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        exclude=True,
+        description="Platform -> bot token, from its variable (TELEGRAM_BOT_TOKEN, …) only.",
     )
     telegram_webhook_secret: SecretStr | None = Field(
         default=None, exclude=True, description="From TELEGRAM_WEBHOOK_SECRET only."
@@ -393,12 +395,15 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         "Settings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": path}}
     )
     tokens = {
-        "telegram_bot_token": os.environ.get("TELEGRAM_BOT_TOKEN") or None,
-        "discord_bot_token": os.environ.get("DISCORD_BOT_TOKEN") or None,
-        "telegram_webhook_secret": os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
+        p.name: SecretStr(token) for p in PLATFORMS if (token := os.environ.get(p.token_variable))
     }
+    secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET")
     try:
-        return cls(**tokens, **overrides)
+        return cls(
+            tokens=tokens,
+            telegram_webhook_secret=SecretStr(secret) if secret else None,
+            **overrides,
+        )
     except ValidationError as exc:
         raise ConfigError(_one_line(exc, path)) from None
 
@@ -420,7 +425,7 @@ def _check_file(path: Path) -> None:
     for key in _secret_keys(data):
         raise ConfigError(
             f"{path}: {key}: tokens are read from the environment only "
-            "(TELEGRAM_BOT_TOKEN, DISCORD_BOT_TOKEN); remove it from the file"
+            f"({', '.join(TOKEN_VARIABLES)}); remove it from the file"
         )
 
 

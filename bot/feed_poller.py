@@ -14,11 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.app import App
+from bot.core.clock import Clock, SystemClock
 from knowledge.ingest import IngestReport
 
 log = logging.getLogger(__name__)
@@ -38,12 +37,12 @@ class FeedPoller:
         interval_seconds: float,
         *,
         on_poll: ReportSink | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock | None = None,
     ) -> None:
         self._feeds = feeds
         self._interval = interval_seconds
         self._on_poll = on_poll
-        self._clock = clock
+        self._clock = clock or SystemClock()
         self._round_started: float | None = None  # when the running poll round began
         self._task: asyncio.Task[None] | None = None
         self._stop: asyncio.Event | None = None
@@ -63,7 +62,7 @@ class FeedPoller:
     def health(self) -> bool | str:
         """True, or "stuck" while a poll round has run longer than the interval."""
         started = self._round_started
-        if started is not None and self._clock() - started > self._interval:
+        if started is not None and self._clock.monotonic() - started > self._interval:
             return "stuck"
         return True
 
@@ -78,7 +77,7 @@ class FeedPoller:
         self._task = None
 
     async def poll_once(self) -> list[IngestReport]:
-        self._round_started = self._clock()
+        self._round_started = self._clock.monotonic()
         try:
             reports = await self._feeds.poll_feeds()
         finally:
@@ -101,9 +100,3 @@ class FeedPoller:
                 self._on_poll(reports)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self._interval)
-
-
-def build_feed_poller(app: App, *, on_poll: ReportSink | None = None) -> FeedPoller:
-    """The poller for an opened app, at `ingest.feed_poll_minutes`."""
-    minutes = app.settings.ingest.feed_poll_minutes
-    return FeedPoller(app.library, minutes * 60, on_poll=on_poll)

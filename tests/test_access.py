@@ -18,7 +18,7 @@ from bot.core.core import Core
 from bot.core.guard import Guard
 from bot.core.model import Message, ReplyKind
 from bot.digest.commands import DigestCommands
-from bot.digest.scheduler import build_digest_scheduler
+from bot.digest.scheduler import DigestScheduler
 
 ALLOWED, OUTSIDE, ADMIN = "5", "6", "9"
 
@@ -69,7 +69,10 @@ async def test_no_scheduled_digest_goes_to_a_chat_outside_the_allowlist(guarded:
     for chat in (ALLOWED, OUTSIDE):  # OUTSIDE subscribed before the allowlist was set
         await subscribe(guarded, chat, "08:00", "UTC", yesterday)
     sender = RecordingSender(clock)
-    scheduler = build_digest_scheduler(guarded, {"telegram": sender}, clock=clock)
+    subs, digests, settings = guarded.subscriptions, guarded.digests, guarded.settings.digest
+    scheduler = DigestScheduler(
+        subs, digests, {"telegram": sender}, settings, admits=guarded.core.admits, clock=clock
+    )
     await scheduler.start()  # catch-up: both are due
     try:
         await scheduler.drain()
@@ -84,24 +87,16 @@ async def test_no_scheduled_digest_goes_to_a_chat_outside_the_allowlist(guarded:
 
 
 # -- rate limits -----------------------------------------------------------------------------
-class Ticks:
-    def __init__(self) -> None:
-        self.seconds = 1000.0
-
-    def __call__(self) -> float:
-        return self.seconds
-
-
 @pytest.fixture
-async def limited(app: App) -> tuple[Core, Ticks]:
+async def limited(app: App) -> tuple[Core, FakeClock]:
     """A core whose limits run on a clock the test moves: 4 messages a minute, 2 /ingest in
     10 minutes."""
-    ticks = Ticks()
-    guard = Guard(limit=4, window=60, ingest_limit=2, ingest_window=600, clock=ticks)
+    clock = FakeClock(datetime(2024, 5, 6, 9, 0, tzinfo=UTC))
+    guard = Guard(limit=4, window=60, ingest_limit=2, ingest_window=600, clock=clock)
     admin = AdminCommands(app.library, [f"telegram:{ADMIN}"])
-    core = Core(app.library, guard=guard, extra_commands=admin.table())
-    DigestCommands(app.subscriptions, app.digests, app.settings.digest).register(core)
-    return core, ticks
+    digest = DigestCommands(app.subscriptions, app.digests, app.settings.digest)
+    core = Core(app.library, guard=guard, commands=(*digest.commands(), *admin.commands()))
+    return core, clock
 
 
 async def test_every_command_and_button_counts_against_the_rate_limit(limited) -> None:
@@ -122,7 +117,7 @@ async def test_every_command_and_button_counts_against_the_rate_limit(limited) -
 
 
 async def test_ingest_has_its_own_stricter_limit(limited) -> None:
-    core, ticks = limited
+    core, clock = limited
     usage = [await core.handle(tg("/ingest notes.txt", ADMIN)) for _ in range(2)]
     third = await core.handle(tg("/ingest notes.txt", ADMIN))
     still_asks = await core.handle(tg("/sources", ADMIN))
@@ -131,6 +126,6 @@ async def test_ingest_has_its_own_stricter_limit(limited) -> None:
     assert third.body[0].startswith("Slow down a little: I take up to 2 /ingest requests")
     assert "every 10 minutes" in third.body[0]
     assert still_asks.kind is ReplyKind.INFO
-    ticks.seconds += 601
+    clock.advance(seconds=601)
     again = await core.handle(tg("/ingest notes.txt", ADMIN))
     assert again.body[0].startswith("Usage: /ingest URL")

@@ -48,7 +48,7 @@ async def test_a_failed_log_write_leaves_the_more_state_as_it_was(app: App) -> N
 
 async def test_recording_answers_still_prunes_old_questions(app: App) -> None:
     clock = FakeClock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
-    chats = ChatStore(app.store, clock.now, question_days=7)
+    chats = ChatStore(app.store, clock, question_days=7)
     old = await chats.record_answer("telegram", "5", "5", "old", 1, abstained=False, latency_ms=1)
     clock.advance(days=8)
     new = await chats.record_answer("telegram", "5", "5", "new", 1, abstained=True, latency_ms=1)

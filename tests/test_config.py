@@ -74,7 +74,7 @@ def test_cli_exits_2_on_bad_config_with_one_line(tmp_path, capsys):
 def test_tokens_come_from_the_environment_and_are_never_printed(monkeypatch):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:secret-value")
     settings = load_settings(None)
-    assert settings.telegram_bot_token.get_secret_value() == "123:secret-value"
+    assert settings.tokens["telegram"].get_secret_value() == "123:secret-value"
     assert "secret-value" not in repr(settings)
     assert "secret-value" not in str(settings)
 

@@ -11,6 +11,7 @@ from fakes.clock import FakeClock
 from helpers import console
 
 from bot.app import App
+from bot.core.core import Core
 from bot.digest.commands import DigestCommands
 from bot.digest.reply import digest_reply
 from bot.render.text import render_text
@@ -68,29 +69,35 @@ async def test_a_new_source_changes_the_digest(app: App, tmp_path):
     assert "Kim Jong Un Wants Satellites — Test Monitor · 14 September 2023" in text
 
 
+def digest_core(app: App, clock: FakeClock) -> Core:
+    """A core whose digest commands run on `clock`."""
+    commands = DigestCommands(app.subscriptions, app.digests, app.settings.digest, clock)
+    return Core(app.library, commands=commands.commands())
+
+
 async def test_subscribe_settings_unsubscribe_in_a_chat(app: App):
     berlin = ZoneInfo("Europe/Berlin")
     clock = FakeClock(datetime(2024, 5, 6, 19, 0, tzinfo=berlin))
-    DigestCommands(app.subscriptions, app.digests, app.settings.digest, clock).register(app.core)
-    reply = await app.core.handle(console("/subscribe 8:00 europe/berlin"))
+    core = digest_core(app, clock)
+    reply = await core.handle(console("/subscribe 8:00 europe/berlin"))
     assert "08:00 Europe/Berlin" in reply.body[0]
     assert "Next: Tue 7 May 08:00 Europe/Berlin, in 13 h" in reply.body[0]
-    settings = render_text(await app.core.handle(console("/settings")))
+    settings = render_text(await core.handle(console("/settings")))
     assert "Daily digest: 08:00 Europe/Berlin" in settings
     assert "in 13 h" in settings
     assert "Last delivered: none yet" in settings
-    default = await app.core.handle(console("/subscribe", chat="c2"))
+    default = await core.handle(console("/subscribe", chat="c2"))
     assert "08:00 UTC" in default.body[0]
-    quiet = await app.core.handle(console("/subscribe 18:30 Asia/Seoul quiet", chat="c3"))
+    quiet = await core.handle(console("/subscribe 18:30 Asia/Seoul quiet", chat="c3"))
     assert "Quiet: only on days with a new source" in quiet.body[0]
-    assert "Unsubscribed" in (await app.core.handle(console("/unsubscribe"))).body[0]
-    assert "Stopped (unsubscribed)" in render_text(await app.core.handle(console("/settings")))
+    assert "Unsubscribed" in (await core.handle(console("/unsubscribe"))).body[0]
+    assert "Stopped (unsubscribed)" in render_text(await core.handle(console("/settings")))
 
 
 async def test_subscribing_after_todays_time_starts_tomorrow(app: App):
     clock = FakeClock(datetime(2024, 5, 6, 9, 0, tzinfo=ZoneInfo("UTC")))
-    DigestCommands(app.subscriptions, app.digests, app.settings.digest, clock).register(app.core)
-    reply = await app.core.handle(console("/subscribe 08:00 UTC"))
+    core = digest_core(app, clock)
+    reply = await core.handle(console("/subscribe 08:00 UTC"))
     assert "Tue 7 May 08:00 UTC, in 23 h" in reply.body[0]
     today = await app.subscriptions.delivery("console", "c1", date(2024, 5, 6))
     assert today.status == "skipped"

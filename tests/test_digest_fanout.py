@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 from fakes.clock import FakeClock
 from fakes.telegram_api import running_fake_telegram
 
+from bot.adapters.platforms import SEND_LIMITS
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import App
 from bot.config import DigestSettings
 from bot.core.delivery import ChatTarget
 from bot.core.model import Reply
-from bot.digest.pacing import PLATFORM_LIMITS
 from bot.digest.scheduler import DigestScheduler
 from bot.digest.store import Subscription
 
@@ -48,7 +48,12 @@ async def test_many_digests_at_0800_all_arrive_within_telegram_limits(app: App):
         await adapter.start()
         timed = Timed(adapter, clock)
         scheduler = DigestScheduler(
-            app.subscriptions, app.digests, {"telegram": timed}, DigestSettings(), clock=clock
+            app.subscriptions,
+            app.digests,
+            {"telegram": timed},
+            DigestSettings(),
+            clock=clock,
+            limits=SEND_LIMITS,
         )
         started = clock.now()
         try:
@@ -60,7 +65,7 @@ async def test_many_digests_at_0800_all_arrive_within_telegram_limits(app: App):
         delivered = {m["chat"]["id"] for m in fake.sent}
     assert delivered == set(range(1, CHATS + 1)) - {BLOCKED}
     assert all(m["text"].startswith("Briefing — Monday 6 May 2024") for m in fake.sent)
-    limits = PLATFORM_LIMITS["telegram"]
+    limits = SEND_LIMITS["telegram"]
     times = sorted(timed.times)
     per_second = max(
         sum(1 for t in times[i : i + 60] if t < start + 1.0) for i, start in enumerate(times)

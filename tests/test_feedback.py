@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fakes.clock import FakeClock
 
 from bot.app import App, open_app
 from bot.chat_store import ChatStore
@@ -17,33 +18,21 @@ from bot.core.guard import Guard
 from bot.core.model import Message, ReplyKind
 from bot.render.text import render_text
 
-
-class Clock:
-    """A clock the test moves by hand (monotonic seconds and UTC datetimes)."""
-
-    def __init__(self) -> None:
-        self.seconds = 1000.0
-        self.start = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-    def monotonic(self) -> float:
-        return self.seconds
-
-    def utc(self) -> datetime:
-        return self.start + timedelta(seconds=self.seconds)
+NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def tg(text: str, chat: str = "5", user: str = "5") -> Message:
     return Message(platform="telegram", chat_id=chat, user_id=user, text=text)
 
 
-def core_for(app: App, clock: Clock, guard: Guard | None = None) -> Core:
-    return Core(app.library, chats=ChatStore(app.store, clock.utc), guard=guard)
+def core_for(app: App, clock: FakeClock, guard: Guard | None = None) -> Core:
+    return Core(app.library, chats=ChatStore(app.store, clock), guard=guard)
 
 
 async def test_an_answer_is_logged_and_votes_are_stored_once_per_user_and_changeable(
     app: App,
 ) -> None:
-    clock = Clock()
+    clock = FakeClock(NOON)
     core = core_for(app, clock)
     answer = await core.handle(tg("what does Kim want?"))
     assert answer.kind is ReplyKind.ANSWER
@@ -61,12 +50,12 @@ async def test_an_answer_is_logged_and_votes_are_stored_once_per_user_and_change
     assert "already voted 👍" in again.body[0]
     assert "Changed your vote to 👎" in changed.body[0]
     assert "Thanks 👎" in other_user.body[0]
-    [telegram] = (await ChatStore(app.store, clock.utc).stats(1)).platforms
+    [telegram] = (await ChatStore(app.store, clock).stats(1)).platforms
     assert (telegram.questions, telegram.up, telegram.down) == (1, 0, 2)
 
 
 async def test_forged_or_foreign_votes_are_refused(app: App) -> None:
-    core = core_for(app, Clock())
+    core = core_for(app, FakeClock(NOON))
     answer = await core.handle(tg("what does Kim want?"))
 
     elsewhere = await core.press(tg("", chat="6"), f"vote:up:{answer.answer_id}")
@@ -79,7 +68,7 @@ async def test_forged_or_foreign_votes_are_refused(app: App) -> None:
 
 
 async def test_more_answers_carry_votes_for_the_same_question(app: App) -> None:
-    core = core_for(app, Clock())
+    core = core_for(app, FakeClock(NOON))
     answer = await core.handle(tg("what does Kim want?"))
     more = await core.press(tg(""), "more")
 
@@ -89,7 +78,7 @@ async def test_more_answers_carry_votes_for_the_same_question(app: App) -> None:
 
 
 async def test_chats_outside_the_allowlist_get_a_polite_refusal(app: App) -> None:
-    core = core_for(app, Clock(), Guard({"telegram": {"5"}}))
+    core = core_for(app, FakeClock(NOON), Guard({"telegram": {"5"}}))
 
     refused = await core.handle(tg("what does Kim want?", chat="6"))
     pressed = await core.press(tg("", chat="6"), "more")
@@ -103,15 +92,15 @@ async def test_chats_outside_the_allowlist_get_a_polite_refusal(app: App) -> Non
 
 
 async def test_a_user_over_the_rate_limit_is_told_to_slow_down(app: App) -> None:
-    clock = Clock()
-    core = core_for(app, clock, Guard(limit=2, window=60, clock=clock.monotonic))
+    clock = FakeClock(NOON)
+    core = core_for(app, clock, Guard(limit=2, window=60, clock=clock))
 
     asked = [await core.handle(tg("what does Kim want?")) for _ in range(2)]
-    clock.seconds += 15
+    clock.advance(seconds=15)
     slowed = await core.handle(tg("/ask what does Putin want?"))
     help_counts_too = await core.handle(tg("/help"))
     someone_else = await core.handle(tg("what does Putin want?", chat="5", user="7"))
-    clock.seconds += 46
+    clock.advance(seconds=46)
     later = await core.handle(tg("what does Putin want?"))
 
     assert [r.kind for r in asked] == [ReplyKind.ANSWER] * 2
@@ -124,13 +113,13 @@ async def test_a_user_over_the_rate_limit_is_told_to_slow_down(app: App) -> None
 
 
 async def test_handled_updates_are_remembered_then_pruned(app: App) -> None:
-    clock = Clock()
-    chats = ChatStore(app.store, clock.utc)
+    clock = FakeClock(NOON)
+    chats = ChatStore(app.store, clock)
 
     assert await chats.first_time("telegram", "1:10")
     assert not await chats.first_time("telegram", "1:10")
     assert await chats.first_time("discord", "1:10")  # keys are per platform
-    clock.seconds += 3 * 86400  # older than the retention: pruned on a later claim
+    clock.advance(seconds=3 * 86400)  # older than the retention: pruned on a later claim
     assert await chats.first_time("telegram", "1:11")
     assert await chats.first_time("telegram", "1:10")
 
@@ -141,9 +130,9 @@ def test_stats_show_usage_votes_and_coverage_gaps(tmp_path: Path, capsys) -> Non
 
     async def converse() -> None:
         async with open_app(load_settings(None), db_path=db) as app:
-            old = Core(app.library, chats=ChatStore(app.store, lambda: now - timedelta(days=30)))
+            old = Core(app.library, chats=ChatStore(app.store, FakeClock(now - timedelta(days=30))))
             await old.handle(tg("who won the 1990 World Cup?"))  # outside the period
-            core = Core(app.library, chats=ChatStore(app.store, lambda: now))
+            core = Core(app.library, chats=ChatStore(app.store, FakeClock(now)))
             for chat in ("5", "6"):
                 await core.handle(tg("who won the 2018 World Cup?", chat=chat, user=chat))
             liked = await core.handle(tg("what does Kim want?"))
@@ -176,12 +165,12 @@ def test_stats_refuses_an_empty_period(tmp_path: Path, days: str, capsys) -> Non
 
 
 async def test_the_question_log_keeps_questions_for_the_retention_only(app: App) -> None:
-    clock = Clock()
-    chats = ChatStore(app.store, clock.utc, question_days=7)
+    clock = FakeClock(NOON)
+    chats = ChatStore(app.store, clock, question_days=7)
     old = await chats.record_answer(
         "telegram", "5", "5", "old question", 0, abstained=False, latency_ms=1
     )
-    clock.seconds += 8 * 86400  # a week and a day later the next question prunes it
+    clock.advance(seconds=8 * 86400)  # a week and a day later the next question prunes it
     new = await chats.record_answer(
         "telegram", "5", "5", "new question", 0, abstained=False, latency_ms=1
     )

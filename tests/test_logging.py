@@ -130,7 +130,7 @@ async def test_a_full_run_never_logs_the_token(
 
 
 async def _chat_once(settings, fake, db: Path) -> None:  # type: ignore[no-untyped-def]
-    token = settings.telegram_bot_token.get_secret_value()
+    token = settings.tokens["telegram"].get_secret_value()
     async with open_app(settings, db_path=db) as app:
         adapter = TelegramAdapter(app.core, token, fake.base_url, fake.base_file_url)
         await adapter.start()

@@ -76,3 +76,29 @@ async def test_briefbot_run_serves_health_answers_and_stops_cleanly(tmp_path) ->
     assert "/bot<redacted>" in log  # PTB logged its API URL, token replaced
     assert fake.TOKEN not in log
     assert fake.TOKEN.split(":")[1] not in log
+
+
+async def test_serve_health_serves_until_sigterm_then_exits_cleanly(tmp_path) -> None:
+    env = {**os.environ, "BRIEFBOT_SEMANTIC__ENABLED": "off"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve-health", "--port", "0",
+        "--db", str(tmp_path / "health.sqlite3"),
+        env=env, stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None
+    seen: list[str] = []
+    try:
+        line = await read_until(process.stderr, "serving ", seen)
+        healthz = line.split("serving ")[1].split(" and ")[0]
+        async with ClientSession() as http, http.get(healthz) as response:
+            status, body = response.status, await response.json()
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), TIMEOUT)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+    assert status == 200
+    assert body["checks"] == {"database": "ok"}
+    assert process.returncode == 0

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import os
 import signal
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -16,10 +17,13 @@ from fakes.telegram_api import running_fake_telegram
 from pydantic import SecretStr
 
 from bot.adapters.discord.adapter import DiscordAdapter
+from bot.adapters.platform import Capabilities, Platform
+from bot.adapters.platforms import PLATFORMS
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import App
 from bot.cli import main
-from bot.config import HttpSettings
+from bot.config import HttpSettings, Settings
+from bot.core.core import Core
 from bot.digest.store import Subscription
 from bot.runner import RunError, build_adapters, run, serve
 
@@ -84,15 +88,82 @@ async def test_a_bot_that_cannot_start_stops_the_run_and_the_others_close(app: A
 
 
 def test_adapters_are_built_for_the_tokens_that_are_set(app: App) -> None:
-    settings = app.settings.model_copy(update={"discord_bot_token": SecretStr("x")})
-    only_discord = dataclasses.replace(app, settings=settings)
+    settings = app.settings.model_copy(update={"tokens": {"discord": SecretStr("x")}})
 
-    [(name, adapter)] = build_adapters(only_discord)
+    [(name, adapter)] = build_adapters(app.core, settings)
 
     assert name == "discord"
     assert isinstance(adapter, DiscordAdapter)
     with pytest.raises(RunError, match="TELEGRAM_BOT_TOKEN is not set"):
-        build_adapters(only_discord, "telegram")
+        build_adapters(app.core, settings, "telegram")
+    with pytest.raises(RunError, match="unknown platform: slack"):
+        build_adapters(app.core, settings, "slack")
+
+
+@dataclass
+class Echo:
+    """The smallest chat adapter: connected between `start()` and `aclose()`."""
+
+    token: str
+    connected: bool = False
+
+    async def start(self) -> None:
+        self.connected = True
+
+    async def aclose(self) -> None:
+        self.connected = False
+
+
+def echo_row(extra_missing: bool = False) -> Platform:
+    def build(core: Core, settings: Settings, token: str) -> Echo:
+        if extra_missing:
+            raise ModuleNotFoundError("No module named 'echo_sdk'")
+        return Echo(token)
+
+    return Platform(
+        name="echo",
+        title="Echo",
+        token_variable="ECHO_BOT_TOKEN",
+        build=build,
+        capabilities=Capabilities(markup="plain"),
+        extra="echo",
+    )
+
+
+async def test_a_platform_row_is_all_the_runner_needs(app: App) -> None:
+    table = (*PLATFORMS, echo_row())
+    with pytest.raises(RunError) as no_token:
+        build_adapters(app.core, app.settings, platforms=table)
+    settings = app.settings.model_copy(update={"tokens": {"echo": SecretStr("e-1")}})
+
+    [(name, echo)] = build_adapters(app.core, settings, platforms=table)
+    assert isinstance(echo, Echo)
+    said = Lines()
+    task = asyncio.create_task(serve([(name, echo)], say=said))
+    await said.until("Running; Ctrl-C to stop.")
+    running = echo.connected
+    os.kill(os.getpid(), signal.SIGTERM)
+    code = await asyncio.wait_for(task, TIMEOUT)
+
+    assert "ECHO_BOT_TOKEN (pip install 'briefbot[echo]') to run the Echo bot" in str(
+        no_token.value
+    )
+    assert "TELEGRAM_BOT_TOKEN" in str(no_token.value)  # the real rows are still there
+    assert (echo.token, running, echo.connected, code) == ("e-1", True, False, 0)
+    assert said.lines == [
+        "The echo bot is running.",
+        "Running; Ctrl-C to stop.",
+        "The echo bot stopped.",
+    ]
+
+
+def test_a_missing_extra_is_one_line_naming_it(app: App) -> None:
+    settings = app.settings.model_copy(update={"tokens": {"echo": SecretStr("e-1")}})
+
+    with pytest.raises(RunError) as missing:
+        build_adapters(app.core, settings, platforms=(echo_row(extra_missing=True),))
+
+    assert str(missing.value) == "The echo extra is not installed: pip install 'briefbot[echo]'"
 
 
 def test_run_discord_without_its_token_says_what_to_set(tmp_path, capsys, monkeypatch) -> None:

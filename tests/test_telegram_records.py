@@ -282,7 +282,9 @@ def test_the_adapter_is_built_from_settings(app: App, monkeypatch: pytest.Monkey
     monkeypatch.setenv("BRIEFBOT_TELEGRAM__WEBHOOK_URL", "https://example.org/hook")
     settings = load_settings(None)
 
-    bot = TelegramAdapter.from_settings(app.core, settings)
+    bot = TelegramAdapter.from_settings(
+        app.core, settings, settings.tokens["telegram"].get_secret_value()
+    )
 
     assert (bot._token, bot._webhook_secret) == ("1:abc", SECRET)
     assert bot._settings.webhook_url == "https://example.org/hook"

@@ -1,5 +1,6 @@
 """Without the semantic extra (no torch) the bot still matches by meaning with the bundled
-numpy model; and with numpy missing too it still answers, on BM25 alone."""
+numpy model; and with numpy missing too it still answers, on BM25 alone. Without a platform's
+extra, `briefbot run` says in one line which extra to install."""
 
 from __future__ import annotations
 
@@ -57,3 +58,22 @@ def test_the_base_install_searches_by_meaning_without_torch(tmp_path):
     assert not reply["abstained"]
     assert any("familiarity" in b["text"] for b in reply["bullets"]), reply["bullets"]
     assert "all-MiniLM-L6-v2-int8" in done.stderr
+
+
+def test_run_without_the_platform_extra_names_the_extra_in_one_line(tmp_path):
+    # as on `pip install .`: the platform libraries are missing, the table still loads
+    script = (
+        "import sys\n"
+        "for name in ('telegram', 'discord'):\n"
+        "    sys.modules[name] = None\n"
+        "from bot.cli import main\n"
+        f"sys.exit(main(['run', 'telegram', '--db', {str(tmp_path / 'db.sqlite3')!r}]))\n"
+    )
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "1:not-used"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if "extra" in line]
+    assert lines == ["The telegram extra is not installed: pip install 'briefbot[telegram]'"]
+    assert "Traceback" not in done.stderr

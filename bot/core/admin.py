@@ -1,20 +1,21 @@
 """Admin chat commands: `/ingest URL` adds a source, `/forget SOURCE` removes one.
 
 Only the users named in `ingest.admins` (as "platform:user_id") may run them; everybody else
-gets a polite refusal. The handlers register into the core's command table, so adapters need
-no change, and they speak to the knowledge layer only through `Library`.
+gets a polite refusal. The commands are declared here (`commands`) and handed to the core with
+the other wings', so adapters need no change; they speak to the knowledge layer only through
+`Library`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 
+from bot.core.catalogue import Argument, Audience, ChatCommand
 from bot.core.model import Message, Reply, ReplyKind
 from knowledge.ingest import IngestReport
 from knowledge.library import Library
 from knowledge.readers.fetch import is_url
 
-Handler = Callable[[Message, str], Awaitable[Reply]]
 REFUSAL = (
     "Sorry, only the bot's admins can add or remove sources. "
     "Ask one of them, or see /sources for what I already know."
@@ -32,9 +33,17 @@ class AdminCommands:
         self._library = library
         self._admins = frozenset(a.strip() for a in admins)
 
-    def table(self) -> dict[str, Handler]:
-        """The commands to merge into the core's command table."""
-        return {"ingest": self.ingest, "forget": self.forget}
+    def commands(self) -> tuple[ChatCommand, ...]:
+        """The declarations for the catalogue; /ingest also counts against its own limit."""
+        admins = Audience.ADMINS
+        url = Argument("url", "URL", "A web page, PDF, text file or feed", required=True)
+        source = Argument("source_id", "SOURCE_ID", "The id /sources shows", required=True)
+        ingest = "add a web page, PDF, text file or feed"
+        forget = "remove a source (its id: /sources)"
+        return (
+            ChatCommand("ingest", ingest, self.ingest, (url,), admins, ingest_limited=True),
+            ChatCommand("forget", forget, self.forget, (source,), admins),
+        )
 
     def is_admin(self, message: Message) -> bool:
         return f"{message.platform}:{message.user_id}" in self._admins

@@ -7,18 +7,23 @@ buttons keep working after a restart and across several running copies.
 What every platform shares also lives here: the chat allowlist and per-user rate limit
 (`Guard`), the question log and its 👍/👎 votes, which updates were already handled, and which
 chats are unreachable or have moved (`ChatStore`). Adapters only report platform events.
+
+Which commands exist is the catalogue's (bot/core/catalogue.py): the core declares its own
+(`own_commands`), features hand theirs in (`commands=`), and dispatch, /help and the
+platforms' menus all read that one list.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.chat_store import ChatStore
 from bot.core import feedback, replies
+from bot.core.catalogue import Argument, Catalogue, ChatCommand, Surface
 from bot.core.commands import parse_command
 from bot.core.guard import Guard
 from bot.core.help import help_reply
@@ -35,8 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
-STRICTLY_LIMITED = frozenset({"ingest"})  # also counted against `access.ingest_rate_limit`
-Handler = Callable[[Message, str], Awaitable[Reply]]
 Handler0 = Callable[[Message], Awaitable[Reply]]
 
 
@@ -50,32 +53,50 @@ class Core:
         metrics: Metrics | None = None,
         chats: ChatStore | None = None,
         guard: Guard | None = None,
-        extra_commands: Mapping[str, Handler] | None = None,
+        commands: Iterable[ChatCommand] = (),
     ):
+        """`commands`: the wings' declarations (the digest's, the admins'), after the core's
+        own in /help and the menus."""
         self._library = library
         self._metrics = metrics
         self._story = story
         self._examples = examples
         self._chats = chats if chats is not None else ChatStore(library.store)
         self._guard = guard if guard is not None else Guard()
-        self._commands: dict[str, Handler] = {
-            "start": self._help,
-            "help": self._help,
-            "ask": self._ask_command,
-            "sources": self._sources,
-            "more": self._more,
-            "why": self._why,
-        }
-        self._commands.update(extra_commands or {})  # e.g. bot.core.admin's /ingest, /forget
+        self._catalogue = Catalogue((*self.own_commands(), *commands))
 
-    def register(self, name: str, handler: Handler) -> None:
-        """Add (or replace) a command, e.g. the digest's (bot/digest/commands.py)."""
-        self._commands[name] = handler
+    def own_commands(self) -> tuple[ChatCommand, ...]:
+        """The core's commands; the console's /quit is answered by the console itself."""
+        question = Argument(
+            "question", "QUESTION", "Your question, in your own words", required=True
+        )
+        return (
+            ChatCommand(
+                "start",
+                "the same as /help",
+                self._help,
+                summary="What I know and how to ask",
+                in_help=False,
+            ),
+            ChatCommand("help", "this overview (/start says the same)", self._help),
+            ChatCommand(
+                "ask",
+                "the answer, quoted word for word from the sources",
+                self._ask_command,
+                (question,),
+            ),
+            ChatCommand("more", "the next passages for the last question here", self._more),
+            ChatCommand(
+                "why", "how the last answer was found: search terms, scores, choices", self._why
+            ),
+            ChatCommand("sources", "each source with its id, outlet, people, date", self._sources),
+            ChatCommand("quit", "leave (or Ctrl-C, Ctrl-D)", None, surface=Surface.CONSOLE),
+        )
 
     @property
-    def command_names(self) -> frozenset[str]:
-        """Every command this core answers (/help lists them)."""
-        return frozenset(self._commands)
+    def catalogue(self) -> Catalogue:
+        """Every command this core answers: /help, the platforms' menus and slash commands."""
+        return self._catalogue
 
     @property
     def examples(self) -> tuple[str, ...]:
@@ -154,10 +175,7 @@ class Core:
             return await step(message)
         except Exception:
             log.exception("failed to handle a %s message", message.platform)
-            return Reply(
-                kind=ReplyKind.ERROR,
-                body=("Sorry, something went wrong on my side. Please try again in a moment.",),
-            )
+            return replies.sorry()
 
     async def _admitted(self, message: Message) -> Reply:
         reason = await self._chats.inactive_reason(message.platform, message.chat_id)
@@ -235,13 +253,13 @@ class Core:
         command = parse_command(sanitize(message.text))
         if refusal := self._rate_limited(message):  # every command and question counts
             return refusal
-        if command.name in STRICTLY_LIMITED and (refusal := self._ingest_limited(message)):
+        declared = self._catalogue.get(command.name)
+        if declared and declared.ingest_limited and (refusal := self._ingest_limited(message)):
             return refusal
         if not command.name:
             return (await self.ask(message, command.argument))[0]
-        handler = self._commands.get(command.name)
-        if handler is not None:
-            return await handler(message, command.argument)
+        if declared is not None and declared.handler is not None:
+            return await declared.handler(message, command.argument)
         return replies.hint(
             f"I don't know /{command.name}. Try /help, or ask with /ask QUESTION, "
             f"e.g. /ask {self._example()}"
@@ -249,7 +267,7 @@ class Core:
 
     async def _help(self, message: Message, argument: str) -> Reply:
         return help_reply(
-            await self._library.sources(), self._story, self._examples, message, self._commands
+            await self._library.sources(), self._story, self._examples, message, self._catalogue
         )
 
     async def _ask_command(self, message: Message, argument: str) -> Reply:
@@ -261,7 +279,7 @@ class Core:
     async def _more(self, message: Message, argument: str) -> Reply:
         last = await self._library.store.last_question(message.platform, message.chat_id)
         if last is None:
-            return replies.hint("There is no earlier question in this chat. Ask one first.")
+            return replies.hint(replies.NO_EARLIER_QUESTION)
         question, shown = last
         answer, _ = await self._library.answer(question, offset=shown)
         if answer.result.abstained:
@@ -281,7 +299,7 @@ class Core:
         """How the last answer in this chat was found (re-run: search is deterministic)."""
         last = await self._library.store.last_question(message.platform, message.chat_id)
         if last is None:
-            return replies.hint("There is no earlier question in this chat. Ask one first.")
+            return replies.hint(replies.NO_EARLIER_QUESTION)
         answer, _ = await self._library.answer(last[0])
         return why_reply(answer)
 

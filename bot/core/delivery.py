@@ -2,18 +2,18 @@
 
 The scheduler speaks only this vocabulary. Each adapter offers a `Sender` (Telegram:
 `TelegramAdapter.send`), so a digest is rendered by the same renderer as an answer and the
-scheduler never imports a platform library.
+scheduler never imports a platform library. (The console's sender, which renders text, is
+`bot.render.preview.PreviewSender`: the core renders nothing.)
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from bot.core.model import Reply
-from bot.render.text import render_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,22 @@ class ChatTarget:
     @property
     def key(self) -> str:
         return f"{self.platform}:{self.chat_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How fast a platform accepts sends: rates in messages per second and the bursts allowed
+    on top. Each platform's row (bot/adapters/<name>/platform.py) states its own; the digest's
+    pacer keeps scheduled sends under them."""
+
+    overall: float
+    overall_burst: float
+    per_chat: float
+    per_group: float
+    is_group: Callable[[ChatTarget], bool] = field(default=lambda target: False)
+
+
+DEFAULT_LIMITS = Limits(10.0, 10.0, 1.0, 1.0)  # a platform whose row states none
 
 
 # What a platform says when the chat itself is gone or refuses the bot: only these end a
@@ -63,14 +79,3 @@ class Sender(Protocol):
     platform: str
 
     async def send(self, target: ChatTarget, reply: Reply) -> None: ...
-
-
-class PreviewSender:
-    """Renders as plain text and hands it to `write` (the console, `briefbot digest --preview`)."""
-
-    def __init__(self, write: Callable[[str], None], platform: str = "console") -> None:
-        self.platform = platform
-        self._write = write
-
-    async def send(self, target: ChatTarget, reply: Reply) -> None:
-        self._write(render_text(reply))

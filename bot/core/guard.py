@@ -4,14 +4,15 @@ Shared by every adapter because the core applies it. Every command, question and
 counts against one limit; `/ingest` (a server-side fetch and a write) also against its own,
 stricter one. Each limit is a sliding window kept in memory per running copy (a restart forgets
 it, several copies each allow the limit): it is there to stop a runaway client or a flood, not
-to meter usage. Time comes from an injected monotonic clock so tests can move it.
+to meter usage. Time comes from the injected clock's `monotonic()` so tests can move it.
 """
 
 from __future__ import annotations
 
-import time
 from collections import deque
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
+
+from bot.core.clock import Clock, SystemClock
 
 MAX_TRACKED_USERS = 10_000  # past this many, users whose window is empty are forgotten
 
@@ -19,7 +20,7 @@ MAX_TRACKED_USERS = 10_000  # past this many, users whose window is empty are fo
 class SlidingWindow:
     """At most `limit` events per key in any `window` seconds; 0 turns it off."""
 
-    def __init__(self, limit: int, window: float, clock: Callable[[], float]) -> None:
+    def __init__(self, limit: int, window: float, clock: Clock) -> None:
         self.limit = limit
         self.window = window
         self._clock = clock
@@ -29,7 +30,7 @@ class SlidingWindow:
         """0 and the event is counted; otherwise the seconds until the key may act again."""
         if self.limit <= 0:
             return 0.0
-        now = self._clock()
+        now = self._clock.monotonic()
         events = self._events.setdefault(key, deque())
         while events and events[0] <= now - self.window:
             events.popleft()
@@ -57,12 +58,13 @@ class Guard:
         window: float = 60.0,
         ingest_limit: int = 0,
         ingest_window: float = 600.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock | None = None,
     ) -> None:
         """`allowed_chats`: platform -> chat ids; a platform not listed is open to every chat.
         `limit`: messages and presses per user per `window` seconds; `ingest_limit`: /ingest
         per user per `ingest_window` seconds; 0 turns a limit off."""
         self._allowed = allowed_chats or {}
+        clock = clock or SystemClock()
         self.messages = SlidingWindow(limit, window, clock)
         self.ingests = SlidingWindow(ingest_limit, ingest_window, clock)
 

@@ -1,4 +1,7 @@
-"""Build `Reply` values from what the knowledge layer returns; wording lives here, once."""
+"""Build `Reply` values from what the knowledge layer returns; wording lives here, once.
+
+That includes the failure texts every surface shares: the apology the core gives for a
+failure inside it is the one each adapter sends when delivering fails (`SORRY`)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from knowledge.corrections import mark_corrections
 from knowledge.models import Source, SourceMeta
 
 MORE = Button("More", "more")
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+NO_EARLIER_QUESTION = "There is no earlier question in this chat. Ask one first."
 NOT_COVERED = (
     "The sources don't cover that, so I won't guess. "
     "See /sources for what they cover, or ask with names and words they use."
@@ -104,3 +109,8 @@ def sources_reply(sources: Sequence[Source]) -> Reply:
 
 def hint(text: str) -> Reply:
     return Reply(kind=ReplyKind.INFO, body=(text,))
+
+
+def sorry() -> Reply:
+    """Something failed on our side: a short apology, never a traceback."""
+    return Reply(kind=ReplyKind.ERROR, body=(SORRY,))

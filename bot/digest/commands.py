@@ -1,8 +1,9 @@
 """The digest's chat commands: /subscribe, /unsubscribe, /settings, /digest.
 
-Registered into the core's command table (`DigestCommands.register`), so the core stays the
-one entry point and adapters need nothing new. Subscriptions are written through the
-`SubscriptionStore`, which tells a running scheduler, so changes apply without a restart.
+Declared here (`DigestCommands.commands`) and handed to the core's catalogue by bot/app.py, so
+the core stays the one entry point, never imports the digest, and adapters need nothing new.
+Subscriptions are written through the `SubscriptionStore`, which tells a running scheduler, so
+changes apply without a restart.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 from bot.chat_store import ChatStore
 from bot.config import DigestSettings
 from bot.core import replies
+from bot.core.catalogue import ArgKind, Argument, ChatCommand, Surface
 from bot.core.clock import Clock, SystemClock
 from bot.core.model import Message, Reply
 from bot.digest.reply import digest_reply
@@ -33,6 +35,7 @@ USAGE = (
     "/subscribe 7:30 America/New_York or /subscribe 18:00 Asia/Seoul quiet "
     "(quiet: only on days with a new source)."
 )
+NO_DIGEST = "This chat has no daily digest. " + USAGE
 _NEVER = timedelta(days=3650)  # a claim made by /subscribe is never taken over as "stale"
 
 
@@ -52,13 +55,35 @@ class DigestCommands:
         self._settings = settings
         self._clock = clock or SystemClock()
 
-    def register(self, core: object) -> None:
-        """Add the handlers to a `Core` (anything with `register(name, handler)`)."""
-        register = core.register  # type: ignore[attr-defined]
-        register("subscribe", self.subscribe)
-        register("unsubscribe", self.unsubscribe)
-        register("settings", self.settings)
-        register("digest", self.digest)
+    def commands(self) -> tuple[ChatCommand, ...]:
+        """The declarations for the catalogue. Delivery needs a chat, so the daily ones are
+        offered on the chat platforms only (the console can still show /digest now)."""
+        chat = Surface.CHAT
+        when = (
+            Argument("time", "HH:MM", "HH:MM, e.g. 08:00", ArgKind.TIME),
+            Argument("timezone", "Area/City", "Area/City, e.g. Europe/Berlin", ArgKind.TIMEZONE),
+            Argument("quiet", "quiet", "Only on days with a new source", ArgKind.FLAG),
+        )
+        return (
+            ChatCommand("digest", "today's briefing digest, now", self.digest),
+            ChatCommand(
+                "subscribe",
+                "the digest here every day at that local time; quiet: only on days with a "
+                "new source",
+                self.subscribe,
+                when,
+                surface=chat,
+            ),
+            ChatCommand(
+                "unsubscribe", "stop the daily digest here", self.unsubscribe, surface=chat
+            ),
+            ChatCommand(
+                "settings",
+                "this chat's digest time and last delivery",
+                self.settings,
+                surface=chat,
+            ),
+        )
 
     async def subscribe(self, message: Message, argument: str) -> Reply:
         try:
@@ -82,12 +107,12 @@ class DigestCommands:
         now = self._clock.now()
         if await self._subs.deactivate(message.platform, message.chat_id, "unsubscribed", now):
             return replies.hint("Unsubscribed: no more daily digests here. /subscribe restarts.")
-        return replies.hint("This chat has no daily digest. " + USAGE)
+        return replies.hint(NO_DIGEST)
 
     async def settings(self, message: Message, argument: str) -> Reply:
         sub = await self._subs.get(message.platform, message.chat_id)
         if sub is None:
-            return replies.hint("This chat has no daily digest. " + USAGE)
+            return replies.hint(NO_DIGEST)
         now = self._clock.now()
         lines = [
             f"Daily digest: {sub.local_time} {sub.timezone}" + (" (quiet)" if sub.quiet else "")

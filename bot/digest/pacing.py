@@ -1,41 +1,19 @@
 """Token buckets that keep scheduled sends under each platform's flood limits.
 
-Telegram allows about 30 messages/s per bot overall, 1/s per chat and 20/min per group;
-Discord about 50 requests/s globally (and 5 per 5 s per channel). On Telegram the digest sends
-25/s plus a burst of 5 (at most 30 in any second) and answers to questions, which do not queue
-here, still get through beside a 08:00 fan-out. Waits use the injected clock (tests: fake time).
+Each platform's row states its limits (`Platform.send_limits`, e.g. Telegram's in
+bot/adapters/telegram/platform.py); a platform without one gets `DEFAULT_LIMITS`. Answers to
+questions do not queue here, so they still get through beside a 08:00 fan-out. Waits use the
+injected clock's monotonic time (tests: fake time).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 
 from bot.core.clock import Clock
-from bot.core.delivery import ChatTarget
+from bot.core.delivery import DEFAULT_LIMITS, ChatTarget, Limits
 
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Rates in messages per second and the bursts allowed on top."""
-
-    overall: float
-    overall_burst: float
-    per_chat: float
-    per_group: float
-    is_group: Callable[[ChatTarget], bool] = field(default=lambda target: False)
-
-
-def _telegram_group(target: ChatTarget) -> bool:
-    return target.chat_id.startswith("-")  # groups and supergroups have negative ids
-
-
-PLATFORM_LIMITS: dict[str, Limits] = {
-    "telegram": Limits(25.0, 5.0, 1.0, 20 / 60, _telegram_group),
-    "discord": Limits(45.0, 45.0, 1.0, 1.0),
-}
-DEFAULT_LIMITS = Limits(10.0, 10.0, 1.0, 1.0)
 MIN_WAIT = 0.001  # seconds
 
 
@@ -65,15 +43,17 @@ class Pacer:
 
     MAX_CHATS = 50_000  # buckets kept; an idle chat's bucket is full again and can be dropped
 
-    def __init__(self, clock: Clock, limits: dict[str, Limits] | None = None) -> None:
+    def __init__(self, clock: Clock, limits: Mapping[str, Limits] | None = None) -> None:
+        """`limits`: each platform's row's `send_limits` (the runner passes the table's); a
+        platform without one is paced at `DEFAULT_LIMITS`."""
         self._clock = clock
-        self._limits = limits or PLATFORM_LIMITS
+        self._limits = dict(limits or {})
         self._overall: dict[str, TokenBucket] = {}
         self._chats: dict[str, TokenBucket] = {}
         self._lock = asyncio.Lock()
 
     def _seconds(self) -> float:
-        return self._clock.now().timestamp()
+        return self._clock.monotonic()
 
     async def acquire(self, target: ChatTarget) -> None:
         """Wait until one more message to `target` fits every limit, then count it."""

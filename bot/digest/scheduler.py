@@ -25,19 +25,19 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, timedelta
 
-from apscheduler.job import Job
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.job import Job  # type: ignore[import-untyped]
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
-from bot.app import App
 from bot.config import DigestSettings
 from bot.core.clock import Clock, SystemClock
-from bot.core.delivery import Sender
+from bot.core.delivery import Limits, Sender
 from bot.digest.pacing import Pacer
 from bot.digest.queue import DeliveryQueue, Outgoing
 from bot.digest.reply import digest_reply
 from bot.digest.schedule import due_today, local_date, trigger_for, zone
 from bot.digest.store import Subscription, SubscriptionStore
+from bot.observability.metrics import Metrics
 from knowledge.digest import DigestBuilder
 
 log = logging.getLogger(__name__)
@@ -58,13 +58,15 @@ class DigestScheduler:
         *,
         clock: Clock | None = None,
         pacer: Pacer | None = None,
+        limits: Mapping[str, Limits] | None = None,
         workers: int = 8,
         backoff: float = 2.0,
         on_outcome: Callable[[str], None] | None = None,
         admits: Callable[[str, str], bool] | None = None,
     ) -> None:
         """`admits(platform, chat_id)`: the chat allowlist (`Core.admits`); a subscription of a
-        chat outside it (made before the allowlist was set) gets no digest."""
+        chat outside it (made before the allowlist was set) gets no digest. `limits`: each
+        platform's send rates (its row in the platform table), for the pacer."""
         self._admits = admits or (lambda platform, chat_id: True)
         self._subs = subscriptions
         self._builder = builder
@@ -74,7 +76,7 @@ class DigestScheduler:
         self.queue = DeliveryQueue(
             subscriptions,
             self._senders,
-            pacer or Pacer(self._clock),
+            pacer or Pacer(self._clock, limits),
             self._clock,
             workers=workers,
             attempts=settings.send_attempts,
@@ -257,20 +259,30 @@ class DigestScheduler:
 
 
 def build_digest_scheduler(
-    app: App, senders: Mapping[str, Sender], *, clock: Clock | None = None
+    subscriptions: SubscriptionStore,
+    builder: DigestBuilder,
+    senders: Mapping[str, Sender],
+    settings: DigestSettings,
+    *,
+    metrics: Metrics,
+    admits: Callable[[str, str], bool],
+    clock: Clock,
+    limits: Mapping[str, Limits],
 ) -> DigestScheduler:
-    """The scheduler for a running app: `senders` maps platform -> a started adapter's sender,
-    e.g. {"telegram": telegram_adapter}. Start it after the adapters, close it before them."""
+    """The scheduler `briefbot run` starts: `senders` maps platform -> a started adapter's
+    sender, e.g. {"telegram": telegram_adapter}; each outcome is counted in `metrics`. Start
+    it after the adapters, close it before them."""
 
     def count(status: str) -> None:
-        (app.metrics.digest_sent if status == "sent" else app.metrics.digest_failed)()
+        (metrics.digest_sent if status == "sent" else metrics.digest_failed)()
 
     return DigestScheduler(
-        app.subscriptions,
-        app.digests,
+        subscriptions,
+        builder,
         senders,
-        app.settings.digest,
+        settings,
         clock=clock,
         on_outcome=count,
-        admits=app.core.admits,
+        admits=admits,
+        limits=limits,
     )

@@ -87,10 +87,11 @@ def secrets_of(model: BaseModel) -> list[str]:
     found: list[str] = []
     for name in type(model).model_fields:
         value: Any = getattr(model, name)
-        if isinstance(value, SecretStr):
-            found.append(value.get_secret_value())
-        elif isinstance(value, BaseModel):
-            found += secrets_of(value)
+        for item in value.values() if isinstance(value, dict) else (value,):  # settings.tokens
+            if isinstance(item, SecretStr):
+                found.append(item.get_secret_value())
+            elif isinstance(item, BaseModel):
+                found += secrets_of(item)
     return found
 
 

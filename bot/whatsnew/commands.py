@@ -2,9 +2,9 @@
 
 Its own wing rather than part of bot/digest/: it works in any chat, subscribed or not, and the
 digest builds on it (the digest's "New since yesterday" is the same list), not the reverse.
-The command's name, usage, help line and handler sit together here; `register` adds the handler
-to the core the way the digest's commands are added (bot/digest/commands.py), and
-bot/core/help.py lists it from NAME, USAGE and HELP_LINE.
+Declared here (`WhatsNewCommands.commands`) and handed to the core's catalogue by bot/app.py,
+like the digest's commands; /help, Telegram's menu and Discord's slash command (`since:`)
+follow from the declaration.
 
 "Last looked" is when this chat last asked /new or got a digest (`ChatStore.last_looked`);
 a chat that never looked gets the last FIRST_LOOK. Asking moves the mark to now, so asking
@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from bot.chat_store import ChatStore
 from bot.config import DigestSettings
 from bot.core import replies
+from bot.core.catalogue import Argument, ChatCommand
 from bot.core.clock import Clock, SystemClock
 from bot.core.model import Message, Reply
 from bot.digest.schedule import zone
@@ -30,7 +31,6 @@ from knowledge.library import Library
 log = logging.getLogger(__name__)
 
 NAME = "new"
-USAGE = "/new [SINCE]"  # SINCE: 24h, 3d, since monday, since 2026-12-01 (bot/whatsnew/since.py)
 HELP_LINE = "what arrived or changed since this chat last looked"
 FIRST_LOOK = timedelta(days=7)  # a chat that never looked: the last week
 
@@ -50,9 +50,10 @@ class WhatsNewCommands:
         self._settings = settings
         self._clock = clock or SystemClock()
 
-    def register(self, core: object) -> None:
-        """Add the handler to a `Core` (anything with `register(name, handler)`)."""
-        core.register(NAME, self.new)  # type: ignore[attr-defined]
+    def commands(self) -> tuple[ChatCommand, ...]:
+        """The declaration for the catalogue (bot/core/catalogue.py)."""
+        since = Argument("since", "SINCE", "e.g. 24h, 3d, since monday (default: last look)")
+        return (ChatCommand(NAME, HELP_LINE, self.new, (since,)),)
 
     async def new(self, message: Message, argument: str) -> Reply:
         now = self._clock.now()

@@ -1,7 +1,8 @@
-"""A clock tests move by hand: `now()` is whatever was set, `sleep()` advances it at once.
+"""The clock tests move by hand: `now()` is whatever was set, `sleep()` advances it at once.
 
 Sleeping advances the shared time (like a simulation), so pacing and backoff take no real
-time, and what they *would* have waited is visible in `now()`.
+time, and what they *would* have waited is visible in `now()`. `monotonic()` is the seconds
+since `start`, so rate limits and the feed poller's "stuck" check move with the same hand.
 """
 
 from __future__ import annotations
@@ -12,11 +13,14 @@ from datetime import UTC, datetime, timedelta
 
 class FakeClock:
     def __init__(self, start: datetime) -> None:
-        self._now = start.astimezone(UTC)
+        self._start = self._now = start.astimezone(UTC)
         self.slept = 0.0
 
     def now(self) -> datetime:
         return self._now
+
+    def monotonic(self) -> float:
+        return (self._now - self._start).total_seconds()
 
     def set(self, moment: datetime) -> None:
         self._now = moment.astimezone(UTC)

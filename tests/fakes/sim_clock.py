@@ -32,6 +32,9 @@ class SimClock:
     def now(self) -> datetime:
         return self._now
 
+    def monotonic(self) -> float:
+        return (self._now - self.start.astimezone(UTC)).total_seconds()
+
     def set(self, moment: datetime) -> None:
         """Move time forward (never back) without waking anyone early."""
         self._now = max(self._now, moment.astimezone(UTC))

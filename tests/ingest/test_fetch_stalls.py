@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from aiohttp import web
 from bot.app import App, open_app
 from bot.config import load_settings
 from bot.feed_poller import FeedPoller
+from tests.fakes.clock import FakeClock
 from tests.web_sources import rss
 
 BOUND = 30.0  # seconds any one await may take on a loaded machine before the test fails
@@ -126,15 +128,15 @@ async def test_feeds_are_polled_concurrently_up_to_the_limit(patient: App, slow:
 async def test_healthz_says_feeds_stuck_while_a_poll_round_overruns(patient: App, slow: SlowServer):
     app = patient
     await app.library.ingestor.registry.add_feed(f"{slow.url}/feed/0.rss", "Feed 0")
-    now = [1000.0]
+    clock = FakeClock(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
     polled = asyncio.Event()
-    poller = FeedPoller(app.library, 60.0, on_poll=lambda _: polled.set(), clock=lambda: now[0])
+    poller = FeedPoller(app.library, 60.0, on_poll=lambda _: polled.set(), clock=clock)
     app.health.register("feeds", poller.health)
     await poller.start()
     try:
         await asyncio.wait_for(slow.requested.wait(), BOUND)
         assert (await app.health.run()).checks["feeds"] == "ok"  # within its interval
-        now[0] += 61.0
+        clock.advance(seconds=61)
         report = await app.health.run()
         assert report.checks["feeds"] == "stuck"
         assert not report.healthy

@@ -7,7 +7,7 @@ import asyncio
 from bot.app import App
 from bot.cli import main
 from bot.core.model import Message, ReplyKind
-from bot.feed_poller import build_feed_poller
+from bot.feed_poller import FeedPoller
 from knowledge.ingest import IngestReport
 from tests.web_sources import SourceServer
 
@@ -53,7 +53,7 @@ async def test_the_poller_ingests_new_entries_of_remembered_feeds(web_app: App, 
     await web_app.library.ingestor.add_feed(server.url("feed.rss"))
     server.rss_entries.append(("p2", "Port visit", "A naval delegation toured Wonsan shipyard."))
     polled: asyncio.Queue[list[IngestReport]] = asyncio.Queue()
-    poller = build_feed_poller(web_app, on_poll=polled.put_nowait)
+    poller = FeedPoller(web_app.library, 3600.0, on_poll=polled.put_nowait)
     await poller.start()
     try:
         reports = await asyncio.wait_for(polled.get(), timeout=5)

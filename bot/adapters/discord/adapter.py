@@ -30,6 +30,7 @@ from bot.adapters.discord.ui import ActionButton, command_tree, view_for
 from bot.core.core import Core
 from bot.core.delivery import ChatTarget, DeliveryError
 from bot.core.model import Message, Reply, ReplyKind
+from bot.core.replies import SORRY
 
 with warnings.catch_warnings():  # discord.py imports the deprecated stdlib audioop (voice)
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
@@ -38,7 +39,6 @@ with warnings.catch_warnings():  # discord.py imports the deprecated stdlib audi
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 CANNOT_DM = 50007  # "Cannot send messages to this user"
 NO_MENTIONS = discord.AllowedMentions.none()
 OnBlocked = Callable[[str, str], Awaitable[None]]
@@ -54,7 +54,7 @@ class _Client(discord.Client):
     def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
         super().__init__(**options)
         self.adapter = adapter
-        self.tree = command_tree(self, adapter._run_command)
+        self.tree = command_tree(self, adapter._core.catalogue, adapter._run_command)
 
     async def setup_hook(self) -> None:
         await self.adapter._setup(self)

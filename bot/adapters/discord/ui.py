@@ -1,6 +1,8 @@
 """Discord's interactive surface: the slash commands, timezone autocomplete and reply buttons.
 
-Every slash command maps to the same core text command a Telegram user types, e.g.
+The slash commands are built from the command catalogue (bot/core/catalogue.py): one per
+advertised command, an option per argument, time zones autocompleted. Every slash command
+maps to the same core text command a Telegram user types, e.g.
 `/subscribe time:08:00 timezone:Europe/Berlin` becomes "/subscribe 08:00 Europe/Berlin", so
 the core parses and validates one syntax for every platform.
 
@@ -12,12 +14,14 @@ is the core's call (`Core.press`), so buttons added later (feedback votes) need 
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 from zoneinfo import available_timezones
 
 from bot.adapters.discord.embed import CUSTOM_ID_PREFIX, MAX_CUSTOM_ID, buttons, custom_id
+from bot.core.catalogue import ArgKind, Argument, Catalogue, ChatCommand
 from bot.core.model import Reply
 
 with warnings.catch_warnings():  # discord.py imports the deprecated stdlib audioop (voice)
@@ -84,8 +88,12 @@ def zone_choices(zones: tuple[str, ...], current: str) -> list[str]:
     return (starts + contains)[:MAX_CHOICES]
 
 
-def command_tree(client: discord.Client, run: RunCommand) -> app_commands.CommandTree[Any]:
-    """The slash commands; each callback only builds the core's text command and hands it on."""
+def command_tree(
+    client: discord.Client, catalogue: Catalogue, run: RunCommand
+) -> app_commands.CommandTree[Any]:
+    """A slash command for each command the catalogue advertises; each callback only builds
+    the core's text command (`ChatCommand.text`) and hands it on. Usable in DMs and servers
+    alike (discord.py's default), as every command is."""
     tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
     zones = tuple(sorted(available_timezones()))
 
@@ -94,50 +102,40 @@ def command_tree(client: discord.Client, run: RunCommand) -> app_commands.Comman
     ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=z, value=z) for z in zone_choices(zones, current)]
 
-    @tree.command(description="Ask a question; the answer quotes the sources")
-    @app_commands.describe(question="e.g. what does Kim want?")
-    async def ask(interaction: discord.Interaction[Any], question: str) -> None:
-        await run(interaction, f"/ask {question}")
-
-    @tree.command(description="What I know and how to ask")
-    async def help(interaction: discord.Interaction[Any]) -> None:
-        await run(interaction, "/help")
-
-    @tree.command(description="List the sources")
-    async def sources(interaction: discord.Interaction[Any]) -> None:
-        await run(interaction, "/sources")
-
-    @tree.command(description="More passages for the last question here")
-    async def more(interaction: discord.Interaction[Any]) -> None:
-        await run(interaction, "/more")
-
-    @tree.command(description="How the last answer here was found")
-    async def why(interaction: discord.Interaction[Any]) -> None:
-        await run(interaction, "/why")
-
-    @tree.command(description="What arrived or changed since this channel last looked")
-    @app_commands.describe(since="e.g. 24h, 3d, since monday (default: since you last looked)")
-    async def new(interaction: discord.Interaction[Any], since: str | None = None) -> None:
-        await run(interaction, f"/new {since or ''}".strip())
-
-    @tree.command(description="Today's digest, now")
-    async def digest(interaction: discord.Interaction[Any]) -> None:
-        await run(interaction, "/digest")
-
-    @tree.command(description="Daily digest here, at a local time")
-    @app_commands.describe(time="HH:MM, e.g. 08:00", timezone="Area/City, e.g. Europe/Berlin")
-    @app_commands.autocomplete(timezone=timezones)
-    async def subscribe(
-        interaction: discord.Interaction[Any], time: str | None = None, timezone: str | None = None
-    ) -> None:
-        await run(interaction, " ".join(p for p in ("/subscribe", time, timezone) if p))
-
-    @tree.command(description="Stop the daily digest here")
-    async def unsubscribe(interaction: discord.Interaction[Any]) -> None:
-        await run(interaction, "/unsubscribe")
-
-    @tree.command(description="Show this channel's digest settings")
-    async def settings(interaction: discord.Interaction[Any]) -> None:
-        await run(interaction, "/settings")
-
+    for declared in catalogue.menu():
+        command = slash_command(declared, run)
+        for argument in declared.arguments:
+            if argument.kind is ArgKind.TIMEZONE:
+                command.autocomplete(argument.name)(timezones)
+        tree.add_command(command)
     return tree
+
+
+def slash_command(declared: ChatCommand, run: RunCommand) -> app_commands.Command[Any, ..., None]:
+    """One declaration as a slash command: an option per argument, typed by its kind (a flag
+    is a true/false option, the rest strings), required as declared."""
+
+    async def callback(interaction: discord.Interaction[Any], **values: str | bool | None) -> None:
+        await run(interaction, declared.text(values))
+
+    # discord.py reads the options from the callback's signature: give it one per argument.
+    signature = inspect.Signature(
+        [
+            inspect.Parameter("interaction", _POSITIONAL, annotation=discord.Interaction),
+            *(_parameter(a) for a in declared.arguments),
+        ]
+    )
+    setattr(callback, "__signature__", signature)  # noqa: B010 (functions take any attribute)
+    described = app_commands.describe(**{a.name: a.description for a in declared.arguments})
+    return app_commands.Command(
+        name=declared.name, description=declared.description, callback=described(callback)
+    )
+
+
+_POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
+
+
+def _parameter(argument: Argument) -> inspect.Parameter:
+    kind: type = bool if argument.kind is ArgKind.FLAG else str
+    default = inspect.Parameter.empty if argument.required else None
+    return inspect.Parameter(argument.name, _POSITIONAL, annotation=kind, default=default)

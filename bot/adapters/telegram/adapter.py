@@ -50,22 +50,21 @@ from bot.adapters.telegram.order import PerChatUpdateProcessor
 from bot.adapters.telegram.send import TelegramSender
 from bot.adapters.telegram.webhook import TelegramWebhook
 from bot.config import Settings, TelegramSettings
+from bot.core.catalogue import Catalogue
 from bot.core.core import Core
 from bot.core.delivery import ChatTarget, DeliveryError
-from bot.core.help import COMMANDS as HELP_COMMANDS
 from bot.core.model import Message, Reply, ReplyKind
+from bot.core.replies import SORRY
 
 log = logging.getLogger(__name__)
 
-# The menu and the commands answered in groups come from /help's table, so none is missed
-# (a bare /why in a group went unanswered while it was listed nowhere here).
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "What I know and how to ask"),
-    *((c.name, c.menu_line) for c in HELP_COMMANDS if not c.admin),
-)
-HANDLED: tuple[str, ...] = (*(n for n, _ in COMMANDS), *(c.name for c in HELP_COMMANDS if c.admin))
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 INLINE_CACHE_SECONDS = 300  # answers depend on the question only, so Telegram may cache them
+
+
+def command_menu(catalogue: Catalogue) -> list[BotCommand]:
+    """The command menu: the catalogue's advertised commands, each with its usage, since
+    arguments are typed after the name here ("…: /ask QUESTION")."""
+    return [BotCommand(c.name, c.menu_line) for c in catalogue.menu()]
 
 
 class _Redact(logging.Filter):
@@ -114,16 +113,13 @@ class TelegramAdapter:
         self._send = TelegramSender(core)
 
     @classmethod
-    def from_settings(cls, core: Core, settings: Settings) -> TelegramAdapter:
-        """The adapter `briefbot run` wants: token, webhook secret and [telegram] from config."""
-        token = settings.telegram_bot_token
-        if token is None:
-            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    def from_settings(cls, core: Core, settings: Settings, token: str) -> TelegramAdapter:
+        """The adapter `briefbot run` wants: webhook secret and [telegram] from config."""
         secret = settings.telegram_webhook_secret
         server = settings.telegram.api_server.rstrip("/")
         return cls(
             core,
-            token.get_secret_value(),
+            token,
             f"{server}/bot" if server else None,
             f"{server}/file/bot" if server else None,
             settings=settings.telegram,
@@ -151,7 +147,9 @@ class TelegramAdapter:
             )
         app = builder.build()
         app.add_handler(TypeHandler(Update, self._skip_duplicates), group=-1)
-        app.add_handler(CommandHandler(HANDLED, self._on_text, filters.UpdateType.MESSAGE))
+        # Every command the core answers, so a bare /why in a group is not mistaken for chatter
+        handled = self._core.catalogue.answered_on_chats()
+        app.add_handler(CommandHandler(handled, self._on_text, filters.UpdateType.MESSAGE))
         text = filters.UpdateType.MESSAGE & filters.TEXT
         app.add_handler(MessageHandler(text, self._on_text))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
@@ -164,7 +162,7 @@ class TelegramAdapter:
         self._app = app
         await app.initialize()
         try:
-            await app.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
+            await app.bot.set_my_commands(command_menu(self._core.catalogue))
         except TelegramError as err:  # the menu is a convenience; commands work without it
             log.warning("could not publish the command menu: %s", type(err).__name__)
         await app.start()
@@ -241,15 +239,16 @@ class TelegramAdapter:
                 return
         text = _strip_mention(message.text, bot.username)
         thread = _thread(message)
-        chat_id: int | None = message.chat.id
+        chat_id = message.chat.id
         after = self._settings.typing_after
         if after > 0:
             async with self._send.typing_while_slow(bot, chat_id, thread, after):
                 reply = await self._core.handle(self._message(message, text, chat_id=chat_id))
         else:  # typing first, every time; it also finds a blocked or moved chat before answering
-            chat_id = await self._send.typing(bot, chat_id, thread)
-            if chat_id is None:
+            reachable = await self._send.typing(bot, chat_id, thread)
+            if reachable is None:
                 return
+            chat_id = reachable
             reply = await self._core.handle(self._message(message, text, chat_id=chat_id))
         await self._send.reply(bot, chat_id, reply, message.message_id, thread)
 

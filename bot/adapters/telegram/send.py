@@ -100,7 +100,10 @@ class TelegramSender:
         markup = keyboard(reply)
         quote = ReplyParameters(reply_to, allow_sending_without_reply=True)
         for index, chunk in enumerate(chunks):
-            here = {"reply_parameters": None if index else quote, "message_thread_id": thread}
+            here: dict[str, Any] = {
+                "reply_parameters": None if index else quote,
+                "message_thread_id": thread,
+            }
             if index == len(chunks) - 1:
                 here["reply_markup"] = markup
 
