@@ -24,6 +24,7 @@ from bot.observability.health import HealthRegistry
 from bot.observability.metrics import Metrics
 from bot.progress import ProgressFactory, no_progress
 from bot.semantic import choose_embedder
+from bot.whatsnew.commands import WhatsNewCommands
 from knowledge.digest import DigestBuilder
 from knowledge.ingest import IngestLimits
 from knowledge.library import Library, load_story
@@ -56,9 +57,10 @@ async def open_app(
     clock: Clock | None = None,
 ) -> AsyncIterator[App]:
     """`progress`: how index builds at start-up are shown (the CLI: a bar on a terminal).
-    `clock`: the one clock every part reads (default the system's; tests pass a fake)."""
+    `clock`: the one clock every part reads (default the system's; tests pass a fake): also
+    when sources arrive and chats look at what is new."""
     clock = clock or SystemClock()
-    store = await Store.open(db_path or settings.store.path)
+    store = await Store.open(db_path or settings.store.path, clock=clock.now)
     try:
         library = Library(
             store,
@@ -91,15 +93,17 @@ async def open_app(
         )
         subscriptions = SubscriptionStore(store)
         digests = DigestBuilder(library, story)
+        chats = ChatStore(store, clock, question_days=settings.logging.question_days)
         core = Core(
             library,
             story=story.name,
             examples=story.examples,
-            chats=ChatStore(store, clock, question_days=settings.logging.question_days),
+            chats=chats,
             guard=guard,
             metrics=metrics,
             commands=(  # the wings' commands, in the order /help and the menus show them
-                *DigestCommands(subscriptions, digests, settings.digest, clock).commands(),
+                *WhatsNewCommands(library, chats, subscriptions, settings.digest, clock).commands(),
+                *DigestCommands(subscriptions, digests, settings.digest, clock, chats).commands(),
                 *AdminCommands(library, settings.ingest.admins).commands(),
             ),
         )

@@ -16,13 +16,13 @@ from typing import Any
 import aiosqlite
 
 from knowledge.models import Document
+from knowledge.passage_changes import record_replacement
 from knowledge.source_registry_types import Saved
 from knowledge.store import (
     INSERT_SOURCE,
     UPDATE_SOURCE,
     changed_source_row,
     new_source_row,
-    utc_now,
     write_passages,
 )
 
@@ -39,9 +39,10 @@ async def _rows(db: aiosqlite.Connection, sql: str, values: Sequence[Any]) -> li
 
 
 async def save_batch(
-    db: aiosqlite.Connection, items: Sequence[tuple[Document, Sequence[str]]]
+    db: aiosqlite.Connection, items: Sequence[tuple[Document, Sequence[str]]], now: str
 ) -> list[Saved] | None:
-    """Write `items` inside the caller's transaction, or None if they need one-by-one saving."""
+    """Write `items` inside the caller's transaction, or None if they need one-by-one saving.
+    `now` (the store's time) is when the added sources arrived and the updated ones changed."""
     ids = [doc.meta.id for doc, _ in items]
     hashes = [doc.content_hash for doc, _ in items]
     keys = [key for _, doc_keys in items for key in doc_keys]
@@ -74,7 +75,7 @@ async def save_batch(
             results.append(Saved("added" if old is None else "updated", doc.meta.id))
             (added if old is None else updated).append(doc)
     if added or updated:
-        await _write(db, added, updated, items)
+        await _write(db, added, updated, items, now)
     return results
 
 
@@ -83,8 +84,9 @@ async def _write(
     added: list[Document],
     updated: list[Document],
     items: Sequence[tuple[Document, Sequence[str]]],
+    now: str,
 ) -> None:
-    now = utc_now()
+    await record_replacement(db, updated, now)  # what changed, before it is gone
     await db.executemany(
         "DELETE FROM passages WHERE source_id = ?", [(d.meta.id,) for d in updated]
     )

@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from knowledge.scoring import is_question, sentence_texts
 from knowledge.search import SearchEngine, Searcher, SearchResult
 from knowledge.source_identity import bundled_sources_dir
 from knowledge.store import Store
+from knowledge.whatsnew import QUOTED, Arrival, WhatsNew
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class Library:
             store, parser, min_coverage=min_coverage, vectors=self.vectors, engine=engine
         )
         self._max_bullets = max_bullets
+        self._whatsnew = WhatsNew(store, parser.stopwords)
 
     async def ingest(
         self,
@@ -118,6 +121,20 @@ class Library:
 
     async def sources(self) -> list[Source]:
         return await self.store.sources()
+
+    async def new_since(
+        self,
+        since: datetime,
+        *,
+        source_ids: frozenset[str] | None = None,
+        until: datetime | None = None,
+        quoted: int = QUOTED,
+    ) -> list[Arrival]:
+        """The sources that arrived or were changed in place after `since` (and up to `until`,
+        None: now), the latest first, each with its most informative passages (an update: what
+        it added and removed). `source_ids` narrows it to some sources; None means all.
+        Only the first `quoted` are ranked for quotes (see `WhatsNew.since`)."""
+        return await self._whatsnew.since(since, source_ids=source_ids, until=until, quoted=quoted)
 
     async def forget(self, source_id: str) -> bool:
         return await self.store.forget(source_id)

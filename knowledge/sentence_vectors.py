@@ -23,16 +23,11 @@ import numpy as np
 from knowledge.embeddings import Embedder
 from knowledge.scoring import sentence_texts
 from knowledge.store import Store
+from knowledge.text import text_hash
 
 SENTENCE_SUFFIX = "/sentences"
 CACHE_PASSAGES = 4096  # per-passage sentence matrices kept in memory (~6 x 384 floats each)
 ENCODE_CHUNK = 64  # sentences per encode call: short turns for the worker thread
-
-
-def text_hash(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 class SentenceVectors:

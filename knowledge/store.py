@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -21,14 +21,33 @@ import aiosqlite
 
 from knowledge.migrations import apply_migrations
 from knowledge.models import Document, Passage, Source, SourceMeta, Speaker
+from knowledge.passage_changes import record_replacement
 from knowledge.store_errors import StoreOpenError, open_error
 from knowledge.store_health import HEALTH_BUSY_MS, check_database, touch_health_row
 
 BUSY_TIMEOUT_MS = 5000
 
 
+Clock = Callable[[], datetime]
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def stamp(moment: datetime) -> str:
+    """A stored moment: UTC, to the microsecond, so "arrived after I last looked" never
+    depends on two things happening in the same second."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_stamp(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def meta_to_json(meta: SourceMeta) -> str:
@@ -117,8 +136,10 @@ class Store:
         writer: aiosqlite.Connection,
         reader: aiosqlite.Connection,
         checker: aiosqlite.Connection | None = None,
+        clock: Clock = system_clock,
     ):
         self.path = path
+        self.clock = clock  # when sources arrive and change (tests: a clock moved by hand)
         self._writer = writer
         self._reader = reader
         self._checker = checker  # the health check's own connection (knowledge/store_health.py)
@@ -126,7 +147,7 @@ class Store:
         self.generation = 0  # bumped when indexed content changes; search caches key on it
 
     @classmethod
-    async def open(cls, path: Path | str) -> Store:
+    async def open(cls, path: Path | str, *, clock: Clock = system_clock) -> Store:
         """Raises StoreOpenError (one line: read-only, corrupt, not a briefbot database, …)
         with every connection it opened closed again: an open aiosqlite connection is a
         non-daemon thread, and one left behind kept the process alive after the error."""
@@ -151,7 +172,11 @@ class Store:
             if isinstance(exc, sqlite3.Error | OSError):
                 raise open_error(path, exc) from exc
             raise
-        return cls(path, writer, reader, checker)
+        return cls(path, writer, reader, checker, clock)
+
+    def now(self) -> str:
+        """The store's time as stored (`stamp`): when a source is written, it arrived then."""
+        return stamp(self.clock())
 
     @property
     def reader(self) -> aiosqlite.Connection:
@@ -212,7 +237,7 @@ class Store:
     async def write_document(self, db: aiosqlite.Connection, doc: Document) -> str:
         """Write `doc` inside the caller's `transaction()` (so related rows commit with it);
         the caller bumps `generation` after the commit when the status is not "unchanged"."""
-        now = utc_now()
+        now = self.now()
         async with db.execute(
             "SELECT content_hash FROM sources WHERE id = ?", (doc.meta.id,)
         ) as cursor:
@@ -222,6 +247,7 @@ class Store:
         if row is None:
             await db.execute(INSERT_SOURCE, new_source_row(doc, now))
         else:
+            await record_replacement(db, [doc], now)  # what changed, before it is gone
             await db.execute("DELETE FROM passages WHERE source_id = ?", (doc.meta.id,))
             await db.execute(UPDATE_SOURCE, changed_source_row(doc, now))
         await write_passages(db, [doc])
@@ -250,6 +276,15 @@ class Store:
     async def passage_count(self) -> int:
         rows = await self._reader.execute_fetchall("SELECT count(*) FROM passages")
         return int(next(iter(rows))[0])
+
+    async def passages_of(self, source_id: str) -> list[Passage]:
+        """A source's passages in reading order (what's new quotes from them)."""
+        rows = await self._reader.execute_fetchall(
+            "SELECT id, position, text, speaker, section FROM passages WHERE source_id = ?"
+            " ORDER BY position",
+            (source_id,),
+        )
+        return [Passage(pid, source_id, pos, text, sp, sec) for pid, pos, text, sp, sec in rows]
 
     async def passage_texts(self) -> list[str]:
         """Every passage's text, for the vocabulary of names (`knowledge.names`)."""

@@ -6,6 +6,7 @@ answer composer tell which query terms a sentence contains without another datab
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
@@ -74,3 +75,9 @@ def specificity(words: str) -> float:
     """
     zipf = zipf_frequency(words, "en") if words else 0.0
     return min(1.0, max(0.15, (7.0 - zipf) / 3.5))
+
+
+def text_hash(text: str) -> str:
+    """A passage's identity by content: vectors are cached by it, and a re-ingest compares the
+    old and new passages by it (knowledge/passage_changes.py)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
