@@ -27,6 +27,7 @@ from bot.observability.health import HealthRegistry
 from bot.observability.metrics import Metrics
 from bot.progress import ProgressFactory, no_progress
 from bot.semantic import choose_embedder
+from bot.whatsnew.commands import WhatsNewCommands
 from knowledge.collections import Collection
 from knowledge.digest import DigestBuilder
 from knowledge.ingest import IngestLimits
@@ -60,9 +61,10 @@ async def open_app(
     clock: Clock | None = None,
 ) -> AsyncIterator[App]:
     """`progress`: how index builds at start-up are shown (the CLI: a bar on a terminal).
-    `clock`: the one clock every part reads (default the system's; tests pass a fake)."""
+    `clock`: the one clock every part reads (default the system's; tests pass a fake): also
+    when sources arrive and chats look at what is new."""
     clock = clock or SystemClock()
-    store = await Store.open(db_path or settings.store.path)
+    store = await Store.open(db_path or settings.store.path, clock=clock.now)
     try:
         library = Library(
             store,
@@ -107,6 +109,7 @@ async def open_app(
         admin = AdminCommands(library, settings.ingest.admins, first_collection)
         subscriptions = SubscriptionStore(store)
         digests = DigestBuilder(library, story)
+        chats = ChatStore(store, clock, question_days=settings.logging.question_days)
         core = Core(
             library,
             story=story.name,
@@ -115,8 +118,11 @@ async def open_app(
             guard=guard,
             metrics=metrics,
             commands=(  # the wings' commands, in the order /help and the menus show them
+                *WhatsNewCommands(
+                    library, chats, subscriptions, settings.digest, clock, scope_of=scopes.scope
+                ).commands(),
                 *DigestCommands(
-                    subscriptions, digests, settings.digest, clock, scope_of=scopes.scope
+                    subscriptions, digests, settings.digest, clock, chats, scope_of=scopes.scope
                 ).commands(),
                 *CollectionCommands(library, chats, admin.is_admin).commands(),
                 *admin.commands(),

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import aiosqlite
 
 from bot.core.clock import Clock, SystemClock
-from knowledge.store import Store
+from knowledge.store import Store, parse_stamp, stamp
 
 UPDATE_RETENTION = timedelta(days=2)  # Telegram keeps an unconfirmed update for 24 hours
 PRUNE_EVERY = timedelta(minutes=10)
@@ -224,6 +224,21 @@ class ChatStore:
             )
             return cursor.rowcount == 1
 
+    # -- when the chat last looked (/new, a digest) -----------------------------------------
+    async def last_looked(self, platform: str, chat_id: str) -> datetime | None:
+        """When this chat last asked /new or got a digest; None if it never did."""
+        rows = await self._store.reader.execute_fetchall(
+            "SELECT looked_at FROM chat_looks WHERE platform = ? AND chat_id = ?",
+            (platform, chat_id),
+        )
+        row = next(iter(rows), None)
+        return parse_stamp(row[0]) if row else None
+
+    async def mark_looked(self, platform: str, chat_id: str, at: datetime) -> None:
+        """This chat has seen what arrived up to `at` (never moves the mark back)."""
+        async with self._store.transaction() as db:
+            await record_look(db, platform, chat_id, at)
+
     # -- chats -----------------------------------------------------------------------------
     async def set_active(self, platform: str, chat_id: str, active: bool, reason: str = "") -> None:
         """Mark a chat reachable or not; an unreachable chat's digest subscription stops too
@@ -270,7 +285,13 @@ class ChatStore:
                 "DELETE FROM chat_state WHERE platform = ? AND chat_id = ?", (platform, old)
             )
             # the chat's whole state moves in this one transaction, its digest included
-            for table in ("questions", "subscriptions", "deliveries", "chat_collections"):
+            for table in (
+                "questions",
+                "subscriptions",
+                "deliveries",
+                "chat_looks",
+                "chat_collections",
+            ):
                 await db.execute(
                     f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE platform = ? AND chat_id = ?",  # noqa: S608 - fixed names
                     (new, platform, old),
@@ -311,3 +332,13 @@ class ChatStore:
 
     def _now(self) -> str:
         return _stamp(self._clock.now())
+
+
+async def record_look(db: aiosqlite.Connection, platform: str, chat_id: str, at: datetime) -> None:
+    """Inside a write transaction (the digest records its delivery and the look together)."""
+    await db.execute(
+        "INSERT INTO chat_looks (platform, chat_id, looked_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (platform, chat_id) DO UPDATE SET looked_at = excluded.looked_at"
+        " WHERE excluded.looked_at > looked_at",
+        (platform, chat_id, stamp(at)),
+    )

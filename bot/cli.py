@@ -102,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--preview", action="store_true", help="print it; send nothing")
     digest.add_argument("--chat", help="as this subscribed chat would get it (its zone, sources)")
     commands.add_parser("subscriptions", parents=[common], help="list digest subscriptions")
+    new = commands.add_parser(
+        "new", parents=[common], help="what arrived or changed since you last looked"
+    )
+    new.add_argument(
+        "--since", default="", help='e.g. 24h, 3d, "monday", 2026-12-01 (default: last look)'
+    )
     return parser
 
 

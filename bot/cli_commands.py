@@ -20,7 +20,7 @@ from bot.app import App
 from bot.chat_store import ChatStore
 from bot.cli_collections import chosen_scope
 from bot.core.delivery import ChatTarget
-from bot.core.model import Message
+from bot.core.model import Message, ReplyKind
 from bot.core.why import explain_lines
 from bot.digest.reply import digest_reply
 from bot.eval_table import eval_table, kinds_table, rules_table, summary_table
@@ -336,8 +336,11 @@ async def cmd_digest(app: App, args: argparse.Namespace) -> int:
     sub = subs[0] if subs else None
     tz = ZoneInfo(sub.timezone if sub else app.settings.digest.default_timezone)
     scope = await app.core.chat_scope(sub.platform, sub.chat_id) if sub else None
-    today = app.clock.now().astimezone(tz).date()
-    digest = await app.digests.build(today, sub.seen_sources if sub else (), scope=scope)
+    now = app.clock.now().astimezone(tz)
+    since = sub.looked_at.astimezone(tz) if sub and sub.looked_at else None
+    digest = await app.digests.build(
+        now.date(), sub.seen_sources if sub else (), since=since, until=now, scope=scope
+    )
     target = sub.target if sub else ChatTarget("console", "preview")
     await PreviewSender(lambda text: out.print(text, markup=False)).send(
         target, digest_reply(digest)
@@ -366,6 +369,26 @@ async def cmd_subscriptions(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+NEW_USAGE = "Use --since 24h, --since 3d, --since monday or --since 2026-12-01."
+
+
+async def cmd_new(app: App, args: argparse.Namespace) -> int:
+    """/new for the terminal: the CLI is one chat, so its last look is remembered too."""
+    since = args.since.strip()
+    if since and not since.lower().startswith("since ") and not since[:1].isdigit():
+        since = f"since {since}"  # --since monday reads as /new since monday
+    reply = await app.core.handle(replace(CLI_CHAT, text=f"/new {since}".strip()))
+    if reply.kind is ReplyKind.ERROR:
+        err.print(render_text(reply), markup=False)
+        return 1
+    if not reply.title:  # a usage hint: --since was unreadable
+        problem = render_text(reply).split(" Use ")[0]
+        err.print(f"briefbot new: {problem} {NEW_USAGE}", markup=False)
+        return 2
+    say(render_text(reply))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
     "ask": cmd_ask,
     "chat": cmd_chat,
@@ -379,5 +402,6 @@ COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
     "stats": cmd_stats,
     "digest": cmd_digest,
     "subscriptions": cmd_subscriptions,
+    "new": cmd_new,
     "collections": cmd_collections,
 }

@@ -20,7 +20,8 @@ from pathlib import Path
 from knowledge.documents import TEXT_SUFFIXES, DocumentError
 from knowledge.readers import Readout, read_path
 from knowledge.readers.sandbox import ParserPool
-from knowledge.source_registry import Saved, SourceRegistry
+from knowledge.source_registry import SourceRegistry
+from knowledge.source_registry_types import Saved
 
 log = logging.getLogger(__name__)
 BATCH_PASSAGES = 5000

@@ -16,8 +16,15 @@ from typing import Any
 import aiosqlite
 
 from knowledge.models import Document
+from knowledge.passage_changes import record_replacement
 from knowledge.source_registry_types import Saved
-from knowledge.store import meta_to_json, passage_keywords, utc_now
+from knowledge.store import (
+    INSERT_SOURCE,
+    UPDATE_SOURCE,
+    changed_source_row,
+    new_source_row,
+    write_passages,
+)
 
 MAX_PARAMS = 500  # values per IN (...) list
 
@@ -32,9 +39,10 @@ async def _rows(db: aiosqlite.Connection, sql: str, values: Sequence[Any]) -> li
 
 
 async def save_batch(
-    db: aiosqlite.Connection, items: Sequence[tuple[Document, Sequence[str]]]
+    db: aiosqlite.Connection, items: Sequence[tuple[Document, Sequence[str]]], now: str
 ) -> list[Saved] | None:
-    """Write `items` inside the caller's transaction, or None if they need one-by-one saving."""
+    """Write `items` inside the caller's transaction, or None if they need one-by-one saving.
+    `now` (the store's time) is when the added sources arrived and the updated ones changed."""
     ids = [doc.meta.id for doc, _ in items]
     hashes = [doc.content_hash for doc, _ in items]
     keys = [key for _, doc_keys in items for key in doc_keys]
@@ -67,7 +75,7 @@ async def save_batch(
             results.append(Saved("added" if old is None else "updated", doc.meta.id))
             (added if old is None else updated).append(doc)
     if added or updated:
-        await _write(db, added, updated, items)
+        await _write(db, added, updated, items, now)
     return results
 
 
@@ -76,46 +84,15 @@ async def _write(
     added: list[Document],
     updated: list[Document],
     items: Sequence[tuple[Document, Sequence[str]]],
+    now: str,
 ) -> None:
-    now = utc_now()
+    await record_replacement(db, updated, now)  # what changed, before it is gone
     await db.executemany(
         "DELETE FROM passages WHERE source_id = ?", [(d.meta.id,) for d in updated]
     )
-    await db.executemany(
-        "UPDATE sources SET meta = ?, path = ?, content_hash = ?, updated_at = ? WHERE id = ?",
-        [(meta_to_json(d.meta), d.path, d.content_hash, now, d.meta.id) for d in updated],
-    )
-    await db.executemany(
-        "INSERT INTO sources (id, meta, path, content_hash, added_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [(d.meta.id, meta_to_json(d.meta), d.path, d.content_hash, now, now) for d in added],
-    )
-    async with db.execute("SELECT coalesce(max(id), 0) FROM passages") as cursor:
-        row = await cursor.fetchone()
-    last_id = int(row[0]) if row else 0  # new rows get ids above it (rowid = max + 1)
-    await db.execute("UPDATE fts_sync SET deferred = 1")
-    await db.executemany(
-        "INSERT INTO passages (source_id, position, speaker, text, keywords, section)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (
-                d.meta.id,
-                p.position,
-                p.speaker,
-                p.text,
-                passage_keywords(d.meta, p.speaker, p.text, p.section),
-                p.section,
-            )
-            for d in (*added, *updated)
-            for p in d.passages
-        ],
-    )
-    await db.execute(
-        "INSERT INTO passages_fts (rowid, text, keywords)"
-        " SELECT id, text, keywords FROM passages WHERE id > ?",
-        (last_id,),
-    )
-    await db.execute("UPDATE fts_sync SET deferred = 0")
+    await db.executemany(UPDATE_SOURCE, [changed_source_row(d, now) for d in updated])
+    await db.executemany(INSERT_SOURCE, [new_source_row(d, now) for d in added])
+    await write_passages(db, [*added, *updated])
     written = {d.meta.id for d in (*added, *updated)}
     await db.executemany(
         "INSERT OR IGNORE INTO source_urls (url, source_id) VALUES (?, ?)",

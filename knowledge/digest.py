@@ -1,6 +1,8 @@
 """The daily digest's content, chosen from the index: never hard-coded text.
 
-A digest is: the sources this chat has not seen yet; then key points grouped by the story's
+A digest is: what is new for this chat (the sources that arrived or changed since it last
+looked, each with its most informative passages quoted first: `Library.new_since`; a chat
+that never looked: the sources it has not seen yet); then key points grouped by the story's
 standing questions (data in `data/story.toml`), each point a verbatim quote found by the same
 search and composer as /ask; then two suggested questions.
 
@@ -13,18 +15,21 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
 from knowledge.answer import Quote, compose
 from knowledge.collections import Scope
 from knowledge.library import Library, Story
 from knowledge.models import Source
+from knowledge.whatsnew import Arrival
 
 ANGLES = 3  # standing questions covered per digest
 QUOTES_PER_ANGLE = 2
 DEPTH = 6  # how far down the ranked passages the daily rotation reaches
 CACHE_SIZE = 64
+NEWS_SOURCES = 3  # arrivals quoted before the key points
+QUOTES_PER_ARRIVAL = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +43,15 @@ class Digest:
     day: date
     new_sources: tuple[Source, ...]
     first: bool  # the chat's first digest: every source is new to it
-    points: tuple[KeyPoints, ...]
+    points: tuple[KeyPoints, ...]  # what is new first (a "New: …" point per arrival)
     suggestions: tuple[str, ...]
+    since: datetime | None = None  # the chat's last look, in its zone; None: never looked
+    arrivals: tuple[Arrival, ...] = ()  # new or updated since then, the latest first
+
+    @property
+    def has_news(self) -> bool:
+        """Something arrived or changed for this chat (a quiet subscription waits for it)."""
+        return bool(self.new_sources or self.arrivals)
 
     @property
     def source_ids(self) -> tuple[str, ...]:
@@ -69,21 +81,46 @@ class DigestBuilder:
         self._per_angle = quotes_per_angle
         self._cache: OrderedDict[tuple[object, ...], Digest] = OrderedDict()
 
-    async def build(self, day: date, seen: Collection[str] = (), *, scope: Scope = None) -> Digest:
-        """The digest for `day` for a chat that has already seen the sources `seen` and
-        searches the collections `scope` (None: every one): its sources and quotes only."""
-        sources = await self._library.sources(scope)
-        new = tuple(s for s in sources if s.meta.id not in seen)
-        key = (day, tuple(s.meta.id for s in new), self._library.store.generation, not seen, scope)
+    async def build(
+        self,
+        day: date,
+        seen: Collection[str] = (),
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        scope: Scope = None,
+    ) -> Digest:
+        """The digest for `day` for a chat that last looked at `since` (aware, in the chat's
+        zone: /new or its last digest) or, when it never looked, has seen the sources `seen`.
+        `until`: what arrived after it (the digest's own time, recorded as the chat's next
+        look) waits for the next digest. `scope`: the collections the chat searches (None:
+        every one); its sources and quotes come from them only."""
+        arrivals: tuple[Arrival, ...] = ()
+        if since is not None:
+            allowed = await self._library.collections.source_ids(scope)
+            arrivals = tuple(
+                await self._library.new_since(
+                    since, source_ids=allowed, until=until, quoted=NEWS_SOURCES
+                )
+            )
+            new = tuple(a.source for a in arrivals if a.is_new)
+        else:
+            new = tuple(s for s in await self._library.sources(scope) if s.meta.id not in seen)
+        news = tuple((a.source.meta.id, a.status, a.changed_at) for a in arrivals)
+        first = since is None and not seen
+        generation = self._library.store.generation
+        key = (day, tuple(s.meta.id for s in new), news, generation, first, scope)
         if key in self._cache:
             self._cache.move_to_end(key)
-            return self._cache[key]
+            return replace(self._cache[key], since=since)
         digest = Digest(
             day,
             new,
-            not seen,
-            await self._points(day, scope),
+            first,
+            (*_news_points(arrivals), *await self._points(day, arrivals, scope)),
             self._suggestions(day, self._chosen(day)),
+            since,
+            arrivals,
         )
         self._cache[key] = digest
         while len(self._cache) > CACHE_SIZE:
@@ -98,9 +135,11 @@ class DigestBuilder:
         count = min(self._angles, len(questions))
         return [questions[(start + i) % len(questions)] for i in range(count)]
 
-    async def _points(self, day: date, scope: Scope) -> tuple[KeyPoints, ...]:
+    async def _points(
+        self, day: date, arrivals: tuple[Arrival, ...], scope: Scope = None
+    ) -> tuple[KeyPoints, ...]:
         points: list[KeyPoints] = []
-        used: set[int] = set()
+        used = {q.hit.passage.id for point in _news_points(arrivals) for q in point.quotes}
         cycle = day.toordinal() // max(1, len(self._story.standing_questions))
         for index, question in enumerate(self._chosen(day)):
             result = await self._library.search(question, scope=scope)
@@ -125,3 +164,15 @@ class DigestBuilder:
             return tuple(pool)
         start = (day.toordinal() * 2) % len(pool)
         return (pool[start], pool[(start + 1) % len(pool)])
+
+
+def _news_points(arrivals: tuple[Arrival, ...]) -> tuple[KeyPoints, ...]:
+    """The first points of a digest: each new or updated source's most informative passages."""
+    return tuple(
+        KeyPoints(
+            f"New: {a.source.meta.title}" if a.is_new else f"Updated: {a.source.meta.title}",
+            a.highlights[:QUOTES_PER_ARRIVAL],
+        )
+        for a in arrivals[:NEWS_SOURCES]
+        if a.highlights
+    )

@@ -44,6 +44,17 @@ class VectorEvidence:
     def rank(self, pid: int) -> int | None:
         return self.neighbours.rank(pid)
 
+    def scaled(self, cosine: float) -> float:
+        """A cosine on the question's own scale: 1 for the best passage, 0 at the edge of the
+        vector candidates (and below it), at most SPREAD_CAP.
+
+        Cosines of one question sit in a narrow band (0.45-0.7, say) whose position varies by
+        question, so the raw or top-relative cosine barely separates candidates; rescaled, it
+        carries as much weight as the lexical features do. A sentence can be closer than the
+        closest passage, but not unboundedly (no passage is closer than the best one)."""
+        width = max(self.top - self.low, 1e-6)
+        return min(SPREAD_CAP, max(0.0, (cosine - self.low) / width))
+
 
 async def vector_candidates(
     index: VectorIndex, text: str, focus: Focus, known: set[int], scope: ScopeIds = None
@@ -76,33 +87,26 @@ async def sentence_cosines(
 
 
 def spreads(evidence: VectorEvidence, cosines: list[float]) -> list[float]:
-    """Sentence cosines on the question's scale (see `spread`), capped at SPREAD_CAP."""
-    width = max(evidence.top - evidence.low, 1e-6)
-    return [min(SPREAD_CAP, max(0.0, (c - evidence.low) / width)) for c in cosines]
+    """Sentence cosines on the question's scale (`VectorEvidence.scaled`)."""
+    return [evidence.scaled(c) for c in cosines]
 
 
 def fused_score(
     bm25_rank: int, evidence: VectorEvidence, pid: int, weights: RankingWeights
 ) -> float:
-    """RRF of the two rankings plus the cosine rescaled to the question's own spread.
-
-    Cosines of one question sit in a narrow band (0.45-0.7, say) whose position varies by
-    question, so the raw or top-relative cosine barely separates candidates. Rescaled so the
-    best passage is 1 and the edge of the vector candidates is 0, it carries as much weight as
-    the lexical features do.
-    """
+    """RRF of the two rankings plus the cosine on the question's own scale (`spread`)."""
     rank, k = evidence.rank(pid), weights.rrf_k
     rrf = (1 / (k + bm25_rank) if bm25_rank else 0.0) + (1 / (k + rank) if rank else 0.0)
     return weights.rrf * rrf + weights.cosine * spread(evidence, pid)
 
 
 def spread(evidence: VectorEvidence, pid: int) -> float:
-    """The passage's cosine on the question's scale: 1 for the best, 0 at the candidates' edge."""
+    """The passage's cosine on the question's scale (`VectorEvidence.scaled`); when every
+    candidate is as close as the best one, 1."""
     cosine = evidence.cosine(pid)
     if cosine is None:
         return 0.0
-    width = evidence.top - evidence.low
-    return max(0.0, (cosine - evidence.low) / width) if width > 1e-6 else 1.0
+    return evidence.scaled(cosine) if evidence.top - evidence.low > 1e-6 else 1.0
 
 
 def sentence_fusion(
@@ -117,9 +121,8 @@ def sentence_fusion(
     best = {pid: max(cosines) for pid, cosines in meaning.items() if cosines}
     extra = dict.fromkeys(best, 0.0)
     if weights.passage_vector == "max":
-        width = max(evidence.top - evidence.low, 1e-6)
         for pid, cosine in best.items():
-            closer = min(SPREAD_CAP, max(0.0, (cosine - evidence.low) / width))
+            closer = evidence.scaled(cosine)
             extra[pid] += weights.cosine * max(0.0, closer - spread(evidence, pid))
     if weights.fusion == "rrf3":
         order = sorted(best, key=lambda pid: -best[pid])

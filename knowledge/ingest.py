@@ -24,7 +24,8 @@ from knowledge.documents import DocumentError
 from knowledge.readers import READABLE_SUFFIXES, Readout, read_fetched, read_path
 from knowledge.readers.fetch import Fetched, Fetcher, FetchError, check_url, without_credentials
 from knowledge.readers.sandbox import ParseLimits, ParserPool
-from knowledge.source_registry import FeedRecord, Saved, SourceRegistry
+from knowledge.source_registry import FeedRecord, SourceRegistry
+from knowledge.source_registry_types import Saved
 from knowledge.store import Store
 
 if TYPE_CHECKING:

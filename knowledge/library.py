@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from knowledge.answer import Answer, Quote, compose
@@ -28,6 +29,7 @@ from knowledge.scoring import is_question, sentence_texts
 from knowledge.search import SearchEngine, Searcher, SearchResult
 from knowledge.source_identity import bundled_sources_dir
 from knowledge.store import ScopeIds, Store
+from knowledge.whatsnew import QUOTED, Arrival, WhatsNew
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ class Library:
         )
         self._max_bullets = max_bullets
         self.collections = CollectionStore(store)
+        self._whatsnew = WhatsNew(store, parser.stopwords)
 
     async def ingest(
         self,
@@ -167,6 +170,20 @@ class Library:
     async def delete_collection(self, slug: str) -> int:
         """Remove a collection and the sources only it held; returns how many sources went."""
         return await self.collections.delete(slug)
+
+    async def new_since(
+        self,
+        since: datetime,
+        *,
+        source_ids: frozenset[str] | None = None,
+        until: datetime | None = None,
+        quoted: int = QUOTED,
+    ) -> list[Arrival]:
+        """The sources that arrived or were changed in place after `since` (and up to `until`,
+        None: now), the latest first, each with its most informative passages (an update: what
+        it added and removed). `source_ids` narrows it to some sources; None means all.
+        Only the first `quoted` are ranked for quotes (see `WhatsNew.since`)."""
+        return await self._whatsnew.since(since, source_ids=source_ids, until=until, quoted=quoted)
 
     async def forget(self, source_id: str) -> bool:
         return await self.store.forget(source_id)

@@ -307,6 +307,47 @@ async def m010_collections(db: aiosqlite.Connection) -> None:
         )
 
 
+async def m011_arrivals(db: aiosqlite.Connection) -> None:
+    """What's new: when each source arrived and what changed when it was updated in place.
+
+    A source's arrival is `sources.added_at` (its first ingest) and its last change
+    `updated_at`; both exist since m001 and every existing row has them, so existing sources
+    keep their recorded ingest time as their arrival (a row without one gets this migration's
+    time). `passage_changes` records, per re-ingest, the passages added and removed (by text
+    hash; a removed passage keeps its text, since its row is gone). `passages_vocab` exposes
+    the full-text index's own term statistics (how many passages hold each stem), which rank a
+    source's most informative passages. `chat_looks` is when each chat last looked (/new, a
+    digest), so "what's new" is new *for that chat*.
+    """
+    await _run(
+        db,
+        "UPDATE sources SET added_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')"
+        " WHERE coalesce(added_at, '') = ''",
+        "CREATE INDEX sources_added ON sources(added_at)",
+        """
+        CREATE TABLE passage_changes (
+            id INTEGER PRIMARY KEY,
+            source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            changed_at TEXT NOT NULL,
+            change TEXT NOT NULL CHECK (change IN ('added', 'removed')),
+            text_hash TEXT NOT NULL,
+            text TEXT NOT NULL DEFAULT '',  -- kept for removed passages only
+            speaker TEXT,
+            section TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX passage_changes_at ON passage_changes(changed_at)",
+        "CREATE INDEX passage_changes_source ON passage_changes(source_id, changed_at)",
+        "CREATE VIRTUAL TABLE passages_vocab USING fts5vocab(passages_fts, 'row')",
+        """
+        CREATE TABLE chat_looks (
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            looked_at TEXT NOT NULL,
+            PRIMARY KEY (platform, chat_id)
+        )""",
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     m001_sources_and_passages,
     m002_chat_state,
@@ -318,6 +359,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     m008_health_row,
     m009_delivery_fencing,
     m010_collections,
+    m011_arrivals,
 )
 
 

@@ -100,7 +100,8 @@ class MiniLM:
         summed = (x * mask[..., None]).sum(axis=1)
         pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return pooled / np.maximum(norms, 1e-12)
+        unit: np.ndarray = pooled / np.maximum(norms, 1e-12)  # numpy types arithmetic as Any
+        return unit
 
     def _block(self, x: np.ndarray, layer: _Layer, key_bias: np.ndarray) -> np.ndarray:
         """One encoder layer over a (batch * length, hidden) matrix (2-D products use BLAS
@@ -173,7 +174,8 @@ class NumpyMiniLMEmbedder:
 
 def _matrix(weights: dict[str, np.ndarray], key: str) -> np.ndarray:
     """Restore an int8 matrix (rows x scales) to float32."""
-    return weights[key + ".q"].astype(np.float32) * weights[key + ".scale"][:, None]
+    restored: np.ndarray = weights[key + ".q"].astype(np.float32) * weights[key + ".scale"][:, None]
+    return restored
 
 
 def _norm(weights: dict[str, np.ndarray], key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -209,7 +211,8 @@ def _layer_norm(x: np.ndarray, norm: tuple[np.ndarray, np.ndarray], eps: float) 
     mean = x.mean(axis=-1, keepdims=True)
     centred = x - mean
     variance = (centred * centred).mean(axis=-1, keepdims=True)
-    return centred / np.sqrt(variance + eps) * norm[0] + norm[1]
+    normed: np.ndarray = centred / np.sqrt(variance + eps) * norm[0] + norm[1]
+    return normed
 
 
 # Abramowitz & Stegun 7.1.26: erf within 1.5e-7, as numpy has no erf and BERT's GELU is exact
@@ -236,6 +239,6 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     erfc *= z
     erfc *= magnitude
     erfc *= 0.5
-    out = np.maximum(x, 0.0)
+    out: np.ndarray = np.maximum(x, 0.0)
     out -= erfc
     return out

@@ -108,6 +108,10 @@ class QueryParser:
                 self._by_phrase.setdefault(phrase, group)
         self._longest = max((len(p) for p in self._by_phrase), default=1)
 
+    @property
+    def stopwords(self) -> frozenset[str]:
+        return self._stopwords
+
     @classmethod
     def from_files(cls, aliases: Path | None = None, stopwords: Path | None = None) -> QueryParser:
         data = resources.files("knowledge") / "data"

@@ -14,6 +14,7 @@ A sentence that introduces the next ("… he continued:") is never quoted withou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from knowledge.models import Hit
@@ -89,7 +90,7 @@ def turn_quotes(hit: Hit) -> list[tuple[str, float]]:
 
 
 def span(
-    sentences: list[str], scores: list[float], best: int, avoid: set[int] | None = None
+    sentences: Sequence[str], scores: list[float], best: int, avoid: set[int] | None = None
 ) -> tuple[int, int]:
     """[start, end) of the sentences quoted around `best`."""
     avoid = avoid or set()
@@ -134,7 +135,7 @@ def _words(sentence: str) -> int:
     return len(sentence.split())
 
 
-def _text(sentences: list[str], bounds: tuple[int, int], query: Query) -> str:
+def _text(sentences: Sequence[str], bounds: tuple[int, int], query: Query) -> str:
     start, end = bounds
     if end - start == 1:
         return trim(sentences[start], query)

@@ -13,8 +13,9 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeGuard
 
+from knowledge import hybrid
 from knowledge.abstention import MIN_COVERAGE, Evidence, Rule, evidence_of, verdict
 from knowledge.analysed import Analysed, analyse, holds
 from knowledge.diversify import MMR_LAMBDA, diversify, facet_words
@@ -211,91 +212,148 @@ class Searcher:
         top_bm25: float,
         ranking: RankingWeights,
     ) -> list[Hit]:
-        """Blend BM25, idea coverage, best-sentence score and (hybrid) the fused vector
-        score; sentences only for the leaders (hybrid: scored by words and by meaning; with
-        `ranking.sentences_first`, every candidate's sentence meaning counts from the start)."""
-        from knowledge import hybrid
+        """Blend BM25, idea coverage, best-sentence score and (hybrid) the fused vector score.
 
-        total = sum(weights.values()) or 1.0
-        bm25_weight, sentence_weight = BM25_WEIGHT, SENTENCE_WEIGHT
-        if evidence is not None:
-            bm25_weight, sentence_weight = ranking.bm25, ranking.sentence
-        wanted = answer_type(query)
-        meaning: dict[int, list[float]] = {}  # raw sentence cosines (all, or the leaders')
-        extra: dict[int, float] = {}  # what the closest sentences add (`hybrid.sentence_fusion`)
-        early = evidence is not None and self._vectors is not None and ranking.sentences_first
-        if early:
-            everyone = [(passage.id, passage.text) for passage, _, _ in rows]
-            meaning = await hybrid.sentence_cosines(self._vectors, evidence, everyone)
-            answering = {  # a question in a source never answers one (it only sounds like it)
-                pid: [
-                    c
-                    for c, s in zip(meaning[pid], sentence_texts(text), strict=True)
-                    if not is_question(s)
-                ]
-                for pid, text in everyone
-                if meaning.get(pid)
-            }
-            extra = hybrid.sentence_fusion(evidence, answering, ranking)
-        first_pass = []
+        In stages, because sentences cost the most: a first pass scores every candidate on
+        what is cheap to know, then only the leaders' sentences are scored (hybrid: by words
+        and by meaning; with `ranking.sentences_first`, every candidate's sentence meaning
+        counts from the first pass), then the hits are put in their final order."""
+        scoring = _Scoring.of(query, weights, focus, evidence, ranking)
+        meaning, closer = await self._meaning_first(rows, evidence, ranking)
+        first = self._first_pass(scoring, rows, top_bm25, closer)
+        leaders = first[:SENTENCE_POOL]
+        if evidence is not None and self._vectors is not None and not ranking.sentences_first:
+            texts = [(c.passage.id, c.passage.text) for c in leaders]
+            meaning = await hybrid.sentence_cosines(self._vectors, evidence, texts)
+        best = [self._best_sentence(scoring, c, meaning) for c in leaders]
+        return self._final_order(scoring, first, best, meaning)
+
+    async def _meaning_first(
+        self,
+        rows: list[tuple[Passage, str, float]],
+        evidence: VectorEvidence | None,
+        ranking: RankingWeights,
+    ) -> tuple[dict[int, list[float]], dict[int, float]]:
+        """Every candidate's sentence cosines, and what its closest sentence adds to the first
+        pass (`hybrid.sentence_fusion`), when `ranking.sentences_first`: a passage about
+        something else whose one sentence answers counts as close as that sentence. Otherwise
+        nothing yet: only the leaders' sentences are compared by meaning, after the first pass.
+        """
+        if evidence is None or self._vectors is None or not ranking.sentences_first:
+            return {}, {}
+        everyone = [(passage.id, passage.text) for passage, _, _ in rows]
+        meaning = await hybrid.sentence_cosines(self._vectors, evidence, everyone)
+        answering = {  # a question in a source never answers one (it only sounds like it)
+            pid: [
+                c
+                for c, s in zip(meaning[pid], sentence_texts(text), strict=True)
+                if not is_question(s)
+            ]
+            for pid, text in everyone
+            if meaning.get(pid)
+        }
+        return meaning, hybrid.sentence_fusion(evidence, answering, ranking)
+
+    def _first_pass(
+        self,
+        scoring: _Scoring,
+        rows: list[tuple[Passage, str, float]],
+        top_bm25: float,
+        closer: dict[int, float],
+    ) -> list[_Candidate]:
+        """Every candidate scored without its sentences, best first (BM25's order on ties):
+        the order that decides whose sentences are worth scoring.
+
+        The score: BM25 relative to the best match, the weighted share of the question's ideas
+        the passage holds, (hybrid) the fused vector score plus what its closest sentence adds
+        (`closer`), and the bonuses for introducing the person asked about and for stating the
+        kind of answer asked for."""
+        groups, weights, total = scoring.query.groups, scoring.weights, scoring.total
+        evidence, ranking, wanted = scoring.evidence, scoring.ranking, scoring.wanted
+        bm25_weight, person = scoring.bm25_weight, scoring.focus.person
+        candidates = []
         for position, (passage, keywords, bm25) in enumerate(rows, 1):
             rank = position if bm25 > 0 else 0
             analysed = self._analyse(passage.id, passage.text, keywords)
-            matched = frozenset(g.label for g in query.groups if holds(analysed, g))
+            matched = frozenset(g.label for g in groups if holds(analysed, g))
             coverage = sum(weights[m] for m in matched) / total
             prescore = bm25_weight * bm25 / top_bm25 + coverage
             if evidence is not None:
                 prescore += hybrid.fused_score(rank, evidence, passage.id, ranking)
-                prescore += extra.get(passage.id, 0.0)
-            if focus.person and _introduces(passage, keywords, focus.person):
+                prescore += closer.get(passage.id, 0.0)
+            if person and _introduces(passage, keywords, person):
                 prescore += PERSON_BONUS
             if wanted and analysed.states(wanted):
                 prescore += TYPE_BONUS
-            first_pass.append((prescore, rank, passage, bm25, coverage, matched, analysed))
-        first_pass.sort(key=lambda item: (-item[0], item[1]))
-        if evidence is not None and self._vectors is not None and not early:
-            leaders = [(item[2].id, item[2].text) for item in first_pass[:SENTENCE_POOL]]
-            meaning = await hybrid.sentence_cosines(self._vectors, evidence, leaders)
-        hits: list[tuple[Any, ...]] = []
-        for position, (prescore, rank, passage, bm25, coverage, matched, analysed) in enumerate(
-            first_pass
-        ):
-            sentence, score, scores = "", 0.0, []
-            if position < SENTENCE_POOL and analysed.sentences:
-                scores = sentence_scores(analysed.sentences, query, weights)
-                near = hybrid.spreads(evidence, meaning.get(passage.id, [])) if evidence else []
-                if len(near) == len(scores):  # words plus meaning, in the same units
-                    scores = [  # a question's meaning is the asker's, not an answer
-                        w + (0.0 if is_question(s.text) else total * ranking.sentence_vector * v)
-                        for w, v, s in zip(scores, near, analysed.sentences, strict=True)
-                    ]
-                index = max(range(len(scores)), key=lambda i: (scores[i], -i))
-                sentence, score = analysed.sentences[index].text, scores[index]
-            relevance = prescore + sentence_weight * score / total
-            found = (passage, bm25, rank, coverage, matched, sentence, score, relevance, scores)
-            hits.append(found)
-        hits.sort(key=lambda found: (-found[7], found[0].id))  # by relevance, then passage id
-        return [
-            Hit(
-                passage,
-                self._metas.get(passage.source_id) or SourceMeta(passage.source_id, "?"),
-                bm25,
-                rank,
-                coverage,
-                matched,
-                sentence,
-                score,
-                relevance,
-                evidence.cosine(passage.id) if evidence else None,
-                evidence.rank(passage.id) if evidence else None,
-                fused_rank,
-                tuple(scores),
-                max(meaning.get(passage.id) or [], default=None),
+            candidates.append(
+                _Candidate(passage, bm25, rank, analysed, coverage, matched, prescore)
             )
-            for fused_rank, (
-                passage, bm25, rank, coverage, matched, sentence, score, relevance, scores
-            ) in enumerate(hits, 1)
-        ]  # fmt: skip
+        candidates.sort(key=lambda c: (-c.prescore, c.rank))
+        return candidates
+
+    def _best_sentence(
+        self, scoring: _Scoring, candidate: _Candidate, meaning: dict[int, list[float]]
+    ) -> _Sentence:
+        """The leader's sentence a quote would start from, and its score (in units of the
+        ideas' total weight): sequential dependence on the question's words, plus (hybrid) the
+        sentence's meaning on the question's own scale, never for a question in the source
+        (its meaning is the asker's, not an answer). The first sentence wins ties."""
+        sentences = candidate.analysed.sentences
+        if not sentences:
+            return _NO_SENTENCE
+        scores = sentence_scores(sentences, scoring.query, scoring.weights)
+        evidence = scoring.evidence
+        near = hybrid.spreads(evidence, meaning.get(candidate.passage.id, [])) if evidence else []
+        if len(near) == len(scores):  # words plus meaning, in the same units
+            unit = scoring.total * scoring.ranking.sentence_vector
+            scores = [
+                w + (0.0 if is_question(s.text) else unit * v)
+                for w, v, s in zip(scores, near, sentences, strict=True)
+            ]
+        index = max(range(len(scores)), key=lambda i: (scores[i], -i))
+        return _Sentence(sentences[index].text, scores[index], tuple(scores))
+
+    def _final_order(
+        self,
+        scoring: _Scoring,
+        first: list[_Candidate],
+        best: list[_Sentence],
+        meaning: dict[int, list[float]],
+    ) -> list[Hit]:
+        """The hits by relevance (first-pass score plus the best sentence's), then passage id
+        so equal scores keep one order; `fused_rank` keeps that order for /why, since
+        diversification reorders the leaders afterwards."""
+        sentences = best + [_NO_SENTENCE] * (len(first) - len(best))
+        weight, total = scoring.sentence_weight, scoring.total
+        relevance = [
+            c.prescore + weight * s.score / total for c, s in zip(first, sentences, strict=True)
+        ]
+        keys = [(-r, c.passage.id) for r, c in zip(relevance, first, strict=True)]
+        evidence, metas = scoring.evidence, self._metas
+        hits = []
+        for fused_rank, i in enumerate(sorted(range(len(first)), key=keys.__getitem__), 1):
+            candidate, sentence = first[i], sentences[i]
+            passage = candidate.passage
+            pid, source_id = passage.id, passage.source_id
+            hits.append(
+                Hit(
+                    passage,
+                    metas.get(source_id) or SourceMeta(source_id, "?"),
+                    candidate.bm25,
+                    candidate.rank,
+                    candidate.coverage,
+                    candidate.matched,
+                    sentence.text,
+                    sentence.score,
+                    relevance[i],
+                    evidence.cosine(pid) if evidence else None,
+                    evidence.rank(pid) if evidence else None,
+                    fused_rank,
+                    sentence.scores,
+                    max(meaning.get(pid) or [], default=None),
+                )
+            )
+        return hits
 
     async def _refresh(self) -> None:
         if self._generation == self._store.generation and self._metas:
@@ -377,7 +435,7 @@ class Searcher:
 _YEAR = re.compile(r"(19|20)\d\d")
 
 
-def _dated(date: str | None) -> bool:
+def _dated(date: str | None) -> TypeGuard[str]:
     return bool(date) and _YEAR.match(date or "") is not None
 
 
@@ -391,3 +449,62 @@ def _introduces(passage: Passage, keywords: str, person: str) -> bool:
     """Whether a passage names `person` (or a mis-hearing of the name) and is not their turn."""
     name = fold(person)
     return passage.speaker != person and (name in fold(passage.text) or name in fold(keywords))
+
+
+@dataclass(frozen=True, slots=True)
+class _Scoring:
+    """What every ranking stage reads, fixed for one search: the question, its ideas' weights
+    and the blend's weights (hybrid's `RankingWeights`, or this module's own for BM25 only)."""
+
+    query: Query
+    weights: dict[str, float]
+    total: float  # the ideas' total weight: coverage and sentence scores are in its units
+    focus: Focus
+    evidence: VectorEvidence | None  # hybrid only
+    ranking: RankingWeights
+    bm25_weight: float
+    sentence_weight: float
+    wanted: str  # the kind of answer asked for (`answer_type`), "" for any
+
+    @classmethod
+    def of(
+        cls,
+        query: Query,
+        weights: dict[str, float],
+        focus: Focus,
+        evidence: VectorEvidence | None,
+        ranking: RankingWeights,
+    ) -> _Scoring:
+        bm25_weight, sentence_weight = BM25_WEIGHT, SENTENCE_WEIGHT
+        if evidence is not None:
+            bm25_weight, sentence_weight = ranking.bm25, ranking.sentence
+        total = sum(weights.values()) or 1.0
+        wanted = answer_type(query)
+        return cls(
+            query, weights, total, focus, evidence, ranking, bm25_weight, sentence_weight, wanted
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A passage between the ranking's stages: its lexical evidence and first-pass score."""
+
+    passage: Passage
+    bm25: float
+    rank: int  # its place in BM25's list; 0 when only the vector search found it
+    analysed: Analysed
+    coverage: float  # the weighted share of the question's ideas it holds
+    matched: frozenset[str]  # those ideas' labels
+    prescore: float  # everything but the best sentence
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    """A leader's best sentence: its text, its score and every sentence's, in passage order."""
+
+    text: str = ""
+    score: float = 0.0
+    scores: tuple[float, ...] = ()
+
+
+_NO_SENTENCE = _Sentence()  # a candidate whose sentences were not scored

@@ -23,16 +23,11 @@ import numpy as np
 from knowledge.embeddings import Embedder
 from knowledge.scoring import sentence_texts
 from knowledge.store import Store
+from knowledge.text import text_hash
 
 SENTENCE_SUFFIX = "/sentences"
 CACHE_PASSAGES = 4096  # per-passage sentence matrices kept in memory (~6 x 384 floats each)
 ENCODE_CHUNK = 64  # sentences per encode call: short turns for the worker thread
-
-
-def text_hash(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 class SentenceVectors:
@@ -105,7 +100,7 @@ class SentenceVectors:
             blobs.update({h: blob for h, blob in rows})
         for pid, hs in wanted.items():
             if hs and all(h in blobs for h in hs):
-                rows = [np.frombuffer(blobs[h], dtype=self._dtype) for h in hs]
-                self._cache[pid] = np.vstack(rows).astype(np.float32)
+                vectors: list[np.ndarray] = [np.frombuffer(blobs[h], dtype=self._dtype) for h in hs]
+                self._cache[pid] = np.vstack(vectors).astype(np.float32)
                 if len(self._cache) > CACHE_PASSAGES:
                     self._cache.popitem(last=False)

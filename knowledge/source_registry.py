@@ -45,7 +45,7 @@ class SourceRegistry:
         knowledge/source_identity.py), so a second file of the same name gets its own id."""
         items = [(doc, identity_keys(doc.path, tuple(keys))) for doc, keys in items]
         async with self._store.transaction() as db:
-            results = await save_batch(db, items) if len(items) > 1 else None
+            results = await save_batch(db, items, self._store.now()) if len(items) > 1 else None
             if results is None:
                 results = [await self._save_in(db, doc, keys) for doc, keys in items]
         if any(r.status in ("added", "updated") for r in results):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ import aiosqlite
 
 from knowledge.migrations import apply_migrations
 from knowledge.models import Document, Passage, Source, SourceMeta, Speaker
+from knowledge.passage_changes import record_replacement
 from knowledge.scope_filter import RANKED, ScopeFilters
 from knowledge.store_errors import StoreOpenError, open_error
 from knowledge.store_health import HEALTH_BUSY_MS, check_database, touch_health_row
@@ -29,8 +30,26 @@ BUSY_TIMEOUT_MS = 5000
 ScopeIds = frozenset[int] | None  # collection ids (knowledge/collection_store.py); None: all
 
 
+Clock = Callable[[], datetime]
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def stamp(moment: datetime) -> str:
+    """A stored moment: UTC, to the microsecond, so "arrived after I last looked" never
+    depends on two things happening in the same second."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_stamp(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def meta_to_json(meta: SourceMeta) -> str:
@@ -57,6 +76,59 @@ def passage_keywords(meta: SourceMeta, speaker: str | None, text: str, section: 
     return " ".join(w for w in words if w)
 
 
+# A document's rows, as the one-by-one writer (`Store.write_document`) and the batch writer
+# (`knowledge.bulk_store`) both write them.
+INSERT_SOURCE = (
+    "INSERT INTO sources (id, meta, path, content_hash, added_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+UPDATE_SOURCE = (
+    "UPDATE sources SET meta = ?, path = ?, content_hash = ?, updated_at = ? WHERE id = ?"
+)
+
+
+def new_source_row(doc: Document, now: str) -> tuple[str, str, str, str, str, str]:
+    """The values of INSERT_SOURCE."""
+    return (doc.meta.id, meta_to_json(doc.meta), doc.path, doc.content_hash, now, now)
+
+
+def changed_source_row(doc: Document, now: str) -> tuple[str, str, str, str, str]:
+    """The values of UPDATE_SOURCE."""
+    return (meta_to_json(doc.meta), doc.path, doc.content_hash, now, doc.meta.id)
+
+
+async def write_passages(db: aiosqlite.Connection, docs: Iterable[Document]) -> None:
+    """Insert the passages of `docs` (whose old passages are already deleted) inside the
+    caller's transaction, and index them in one `INSERT … SELECT` (see migration m006):
+    several times faster than the per-row trigger."""
+    async with db.execute("SELECT coalesce(max(id), 0) FROM passages") as cursor:
+        row = await cursor.fetchone()
+    last_id = int(row[0]) if row else 0  # new rows get ids above it (rowid = max + 1)
+    await db.execute("UPDATE fts_sync SET deferred = 1")
+    await db.executemany(
+        "INSERT INTO passages (source_id, position, speaker, text, keywords, section)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                doc.meta.id,
+                p.position,
+                p.speaker,
+                p.text,
+                passage_keywords(doc.meta, p.speaker, p.text, p.section),
+                p.section,
+            )
+            for doc in docs
+            for p in doc.passages
+        ],
+    )
+    await db.execute(
+        "INSERT INTO passages_fts (rowid, text, keywords)"
+        " SELECT id, text, keywords FROM passages WHERE id > ?",
+        (last_id,),
+    )
+    await db.execute("UPDATE fts_sync SET deferred = 0")
+
+
 class Store:
     """Open with `await Store.open(path)` (or `async with`), close with `aclose()`."""
 
@@ -66,8 +138,10 @@ class Store:
         writer: aiosqlite.Connection,
         reader: aiosqlite.Connection,
         checker: aiosqlite.Connection | None = None,
+        clock: Clock = system_clock,
     ):
         self.path = path
+        self.clock = clock  # when sources arrive and change (tests: a clock moved by hand)
         self._writer = writer
         self._reader = reader
         self._checker = checker  # the health check's own connection (knowledge/store_health.py)
@@ -76,7 +150,7 @@ class Store:
         self._scope_filters = ScopeFilters(reader)  # how FTS5 searches some collections
 
     @classmethod
-    async def open(cls, path: Path | str) -> Store:
+    async def open(cls, path: Path | str, *, clock: Clock = system_clock) -> Store:
         """Raises StoreOpenError (one line: read-only, corrupt, not a briefbot database, …)
         with every connection it opened closed again: an open aiosqlite connection is a
         non-daemon thread, and one left behind kept the process alive after the error."""
@@ -101,7 +175,11 @@ class Store:
             if isinstance(exc, sqlite3.Error | OSError):
                 raise open_error(path, exc) from exc
             raise
-        return cls(path, writer, reader, checker)
+        return cls(path, writer, reader, checker, clock)
+
+    def now(self) -> str:
+        """The store's time as stored (`stamp`): when a source is written, it arrived then."""
+        return stamp(self.clock())
 
     @property
     def reader(self) -> aiosqlite.Connection:
@@ -119,7 +197,8 @@ class Store:
         index, the disk has room and the health row takes a write (knowledge/store_health.py)."""
         rows = await self._reader.execute_fetchall("SELECT count(*) FROM sources")
         if self._checker is None:
-            return next(iter(rows))[0] >= 0
+            count: int = next(iter(rows))[0]
+            return count >= 0
         return await check_database(self._checker, self.path)
 
     async def __aenter__(self) -> Store:
@@ -161,7 +240,7 @@ class Store:
     async def write_document(self, db: aiosqlite.Connection, doc: Document) -> str:
         """Write `doc` inside the caller's `transaction()` (so related rows commit with it);
         the caller bumps `generation` after the commit when the status is not "unchanged"."""
-        now = utc_now()
+        now = self.now()
         async with db.execute(
             "SELECT content_hash FROM sources WHERE id = ?", (doc.meta.id,)
         ) as cursor:
@@ -169,42 +248,12 @@ class Store:
         if row is not None and row[0] == doc.content_hash:
             return "unchanged"
         if row is None:
-            await db.execute(
-                "INSERT INTO sources (id, meta, path, content_hash, added_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (doc.meta.id, meta_to_json(doc.meta), doc.path, doc.content_hash, now, now),
-            )
+            await db.execute(INSERT_SOURCE, new_source_row(doc, now))
         else:
+            await record_replacement(db, [doc], now)  # what changed, before it is gone
             await db.execute("DELETE FROM passages WHERE source_id = ?", (doc.meta.id,))
-            await db.execute(
-                "UPDATE sources SET meta = ?, path = ?, content_hash = ?, updated_at = ?"
-                " WHERE id = ?",
-                (meta_to_json(doc.meta), doc.path, doc.content_hash, now, doc.meta.id),
-            )
-        # Index the passages in one statement after inserting them (see migration m006):
-        # several times faster than the per-row trigger, and still one transaction.
-        await db.execute("UPDATE fts_sync SET deferred = 1")
-        await db.executemany(
-            "INSERT INTO passages (source_id, position, speaker, text, keywords, section)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    doc.meta.id,
-                    p.position,
-                    p.speaker,
-                    p.text,
-                    passage_keywords(doc.meta, p.speaker, p.text, p.section),
-                    p.section,
-                )
-                for p in doc.passages
-            ],
-        )
-        await db.execute(
-            "INSERT INTO passages_fts (rowid, text, keywords)"
-            " SELECT id, text, keywords FROM passages WHERE source_id = ?",
-            (doc.meta.id,),
-        )
-        await db.execute("UPDATE fts_sync SET deferred = 0")
+            await db.execute(UPDATE_SOURCE, changed_source_row(doc, now))
+        await write_passages(db, [doc])
         return "added" if row is None else "updated"
 
     async def forget(self, source_id: str) -> bool:
@@ -240,6 +289,15 @@ class Store:
             f"SELECT source_id FROM source_collections WHERE collection_id IN ({ids})"  # noqa: S608
         )
         return frozenset(sid for (sid,) in rows)
+
+    async def passages_of(self, source_id: str) -> list[Passage]:
+        """A source's passages in reading order (what's new quotes from them)."""
+        rows = await self._reader.execute_fetchall(
+            "SELECT id, position, text, speaker, section FROM passages WHERE source_id = ?"
+            " ORDER BY position",
+            (source_id,),
+        )
+        return [Passage(pid, source_id, pos, text, sp, sec) for pid, pos, text, sp, sec in rows]
 
     async def passage_texts(self) -> list[str]:
         """Every passage's text, for the vocabulary of names (`knowledge.names`)."""

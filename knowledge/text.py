@@ -6,6 +6,7 @@ answer composer tell which query terms a sentence contains without another datab
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
@@ -43,7 +44,8 @@ def token_spans(folded: str) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=65536)
 def stem(token: str) -> str:
-    return _STEMMER.stemWord(token)
+    stemmed: str = _STEMMER.stemWord(token)  # snowballstemmer has no type hints
+    return stemmed
 
 
 def stems(text: str) -> list[str]:
@@ -73,3 +75,9 @@ def specificity(words: str) -> float:
     """
     zipf = zipf_frequency(words, "en") if words else 0.0
     return min(1.0, max(0.15, (7.0 - zipf) / 3.5))
+
+
+def text_hash(text: str) -> str:
+    """A passage's identity by content: vectors are cached by it, and a re-ingest compares the
+    old and new passages by it (knowledge/passage_changes.py)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]

@@ -18,6 +18,7 @@ waiting; BM25 sees the new passages at once, the vector side when their embeddin
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -72,8 +73,10 @@ class VectorIndex:
         how many passages were encoded."""
         async with self._lock:
             generation = self._store.generation
-            rows = await self._store.reader.execute_fetchall(
-                "SELECT id, source_id, speaker, text FROM passages ORDER BY id"
+            rows = list(
+                await self._store.reader.execute_fetchall(
+                    "SELECT id, source_id, speaker, text FROM passages ORDER BY id"
+                )
             )
             hashes = {pid: text_hash(text) for pid, _, _, text in rows}
             known = await self._known_hashes(self._embedder.name)
@@ -207,7 +210,8 @@ class VectorIndex:
                     [(model, h) for h in stale],
                 )
 
-    async def _load(self, rows: list[tuple[int, str, str | None, str]], hashes: dict[int, str]):
+    async def _load(self, rows: list[sqlite3.Row], hashes: dict[int, str]) -> None:
+        """Hold the vectors of `rows` (id, source id, speaker, text) that are stored."""
         stored = await self._store.reader.execute_fetchall(
             "SELECT text_hash, vector FROM embeddings WHERE model = ?", (self._embedder.name,)
         )

@@ -77,8 +77,8 @@ async def test_a_direct_question_gets_a_quoted_cited_html_answer(fake: FakeTeleg
     assert "sendChatAction" not in methods  # a quick answer needs no "typing…"
     [menu] = fake.commands.values()
     assert [c["command"] for c in menu] == [
-        "start", "help", "ask", "more", "why", "sources", "digest", "subscribe", "unsubscribe",
-        "settings", "collections", "use",
+        "start", "help", "ask", "more", "why", "sources", "new", "digest", "subscribe",
+        "unsubscribe", "settings", "collections", "use",
     ]  # fmt: skip
 
 

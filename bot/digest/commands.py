@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from bot.chat_store import ChatStore
 from bot.config import DigestSettings
 from bot.core import replies
 from bot.core.catalogue import ArgKind, Argument, ChatCommand, Surface
@@ -47,10 +48,12 @@ class DigestCommands:
         builder: DigestBuilder,
         settings: DigestSettings,
         clock: Clock | None = None,
+        chats: ChatStore | None = None,
         scope_of: Callable[[str, str], Awaitable[Scope]] | None = None,
     ) -> None:
-        """`scope_of(platform, chat_id)`: the collections the chat searches (`Core.chat_scope`);
-        None: every collection."""
+        """`chats`: where /digest reads and records when this chat last looked (/new too).
+        `scope_of(platform, chat_id)`: the collections the chat searches; None: every one."""
+        self._chats = chats
         self._subs = subscriptions
         self._scope_of = scope_of
         self._builder = builder
@@ -130,12 +133,25 @@ class DigestCommands:
         return Reply(title="Digest settings", body=tuple(lines))
 
     async def digest(self, message: Message, argument: str) -> Reply:
-        """Today's digest, now, in this chat (does not count as the scheduled delivery)."""
+        """Today's digest, now, in this chat (does not count as the scheduled delivery, but
+        the chat has seen what is new: the next /new or digest starts from here)."""
         sub = await self._subs.get(message.platform, message.chat_id)
-        tz = sub.timezone if sub else self._settings.default_timezone
-        day = self._clock.now().astimezone(zone(tz)).date()
+        tz = zone(sub.timezone if sub else self._settings.default_timezone)
+        now = self._clock.now()
+        looked = None
+        if self._chats is not None:
+            looked = await self._chats.last_looked(message.platform, message.chat_id)
+        since = looked.astimezone(tz) if looked else None
         scope = await self._scope_of(message.platform, message.chat_id) if self._scope_of else None
-        digest = await self._builder.build(day, sub.seen_sources if sub else (), scope=scope)
+        digest = await self._builder.build(
+            now.astimezone(tz).date(),
+            sub.seen_sources if sub else (),
+            since=since,
+            until=now,
+            scope=scope,
+        )
+        if self._chats is not None:
+            await self._chats.mark_looked(message.platform, message.chat_id, now)
         return digest_reply(digest, subscribed=sub is not None and sub.active)
 
     def _parse(self, argument: str) -> tuple[str, str, bool]:

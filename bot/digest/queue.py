@@ -18,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from bot.core.clock import Clock
 from bot.core.delivery import DeliveryError, Sender
@@ -34,6 +34,7 @@ class Outgoing:
     claim: Claim
     reply: Reply
     seen_sources: tuple[str, ...]
+    looked_at: datetime | None = None  # what it shows arrived up to then (the build time)
 
     @property
     def sub(self) -> Subscription:
@@ -175,7 +176,12 @@ class DeliveryQueue:
                     await self._clock.sleep(delay)
                 continue
             recorded = await self._subs.finish(
-                item.claim, "sent", "", self._clock.now(), seen_sources=item.seen_sources
+                item.claim,
+                "sent",
+                "",
+                self._clock.now(),
+                seen_sources=item.seen_sources,
+                looked_at=item.looked_at,
             )
             if not recorded:  # the lease ran out during the send: the new holder may resend
                 log.warning("digest to %s sent, but its claim was taken over meanwhile", sub.key)

@@ -7,8 +7,13 @@ suggested questions in the footer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
+
 from bot.core.model import Reply, ReplyKind
 from bot.core.replies import cite
+from bot.whatsnew.reply import arrival_lines
+from bot.whatsnew.since import describe
 from knowledge.digest import Digest
 
 SUBSCRIBED = "/settings shows your digest time · /unsubscribe stops it"
@@ -23,7 +28,11 @@ def digest_reply(digest: Digest, *, subscribed: bool = True) -> Reply:
     """`subscribed`: the chat gets it daily, so the footer says how to change or stop that;
     otherwise (`/digest` asked in any chat) it says how to get it daily."""
     body: list[str] = []
-    if digest.new_sources:
+    if digest.arrivals:
+        count = len(digest.arrivals)
+        body.append(f"New since {since_label(digest)}: {count} source{'s' * (count != 1)}")
+        body += arrival_lines(digest.arrivals, _when(digest))
+    elif digest.new_sources:
         body.append("Sources in this briefing:" if digest.first else "New since your last digest:")
         for source in digest.new_sources:
             meta = source.meta
@@ -46,3 +55,22 @@ def digest_reply(digest: Digest, *, subscribed: bool = True) -> Reply:
         footer=(*footer, SUBSCRIBED if subscribed else NOT_SUBSCRIBED),
         extra={"digest_date": digest.day.isoformat()},
     )
+
+
+def since_label(digest: Digest) -> str:
+    """ "yesterday", "07:30 today", "Tue 1 Dec": the chat's last look, said from the digest's
+    day (`digest.since` is in the chat's zone)."""
+    assert digest.since is not None
+    looked = digest.since.date()
+    if looked == digest.day - timedelta(days=1):
+        return "yesterday"
+    if looked == digest.day:
+        return f"{digest.since:%H:%M} today"
+    return f"{digest.since:%a %-d %b}"
+
+
+def _when(digest: Digest) -> Callable[[datetime], str]:
+    """A moment as the digest's reader says it, from the digest's day in the chat's zone."""
+    zone = digest.since.tzinfo if digest.since and digest.since.tzinfo else UTC
+    midday = datetime.combine(digest.day, time(12), tzinfo=zone)
+    return lambda moment: describe(moment, midday, zone)

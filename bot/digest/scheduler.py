@@ -35,7 +35,7 @@ from bot.core.delivery import Limits, Sender
 from bot.digest.pacing import Pacer
 from bot.digest.queue import DeliveryQueue, Outgoing
 from bot.digest.reply import digest_reply
-from bot.digest.schedule import due_today, local_date, trigger_for
+from bot.digest.schedule import due_today, local_date, trigger_for, zone
 from bot.digest.store import Subscription, SubscriptionStore
 from bot.observability.metrics import Metrics
 from knowledge.collections import Scope
@@ -203,17 +203,20 @@ class DigestScheduler:
             log.debug("digest for %s on %s already claimed", sub.key, day)
             return False
         try:
+            since = sub.looked_at.astimezone(zone(sub.timezone)) if sub.looked_at else None
             scope = await self._scope_of(platform, chat_id) if self._scope_of else None
-            digest = await self._builder.build(day, sub.seen_sources, scope=scope)
+            digest = await self._builder.build(
+                day, sub.seen_sources, since=since, until=now, scope=scope
+            )
         except Exception as exc:
             log.exception("could not build the digest for %s", sub.key)
             await self._subs.finish(claim, "failed", f"build error: {exc}", self._clock.now())
             return False
-        if sub.quiet and not digest.new_sources:
+        if sub.quiet and not digest.has_news:
             await self._subs.finish(claim, "skipped", "quiet: no new source", now)
             return False
         seen = tuple(sorted({*sub.seen_sources, *(s.meta.id for s in digest.new_sources)}))
-        self.queue.put(Outgoing(claim, digest_reply(digest), seen))
+        self.queue.put(Outgoing(claim, digest_reply(digest), seen, now))
         return True
 
     async def catch_up(self) -> int:

@@ -19,14 +19,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from bot.chat_store import record_look
 from bot.core.delivery import ChatTarget
-from knowledge.store import Store
+from knowledge.store import Store, parse_stamp
 
 Listener = Callable[[str, str], None]  # (platform, chat_id) whose subscription changed
 
 _SELECT_SUBS = (
     "SELECT platform, chat_id, thread_id, local_time, timezone, quiet, active,"
-    " last_delivered_date, last_result, seen_sources, created_at FROM subscriptions"
+    " last_delivered_date, last_result, seen_sources, created_at, looked_at"
+    " FROM subscriptions LEFT JOIN chat_looks USING (platform, chat_id)"
 )
 
 
@@ -43,6 +45,7 @@ class Subscription:
     last_result: str = ""
     seen_sources: tuple[str, ...] = ()
     created_at: str = ""
+    looked_at: datetime | None = None  # when the chat last looked (/new, a digest): chat_looks
 
     @property
     def target(self) -> ChatTarget:
@@ -89,7 +92,7 @@ def _iso(moment: datetime) -> str:
 
 
 def _subscription(row: tuple) -> Subscription:
-    platform, chat, thread, hhmm, tz, quiet, active, last_date, result, seen, created = row
+    platform, chat, thread, hhmm, tz, quiet, active, last_date, result, seen, created, looked = row
     return Subscription(
         platform,
         chat,
@@ -102,6 +105,7 @@ def _subscription(row: tuple) -> Subscription:
         result,
         tuple(json.loads(seen)),
         created,
+        parse_stamp(looked) if looked else None,
     )
 
 
@@ -231,9 +235,11 @@ class SubscriptionStore:
         now: datetime,
         *,
         seen_sources: tuple[str, ...] | None = None,
+        looked_at: datetime | None = None,
     ) -> bool:
         """Complete a claim (sent | failed | skipped) and note the result on the subscription.
 
+        `looked_at`: a sent digest showed the chat what arrived up to then (`chat_looks`).
         Fenced: only while `claim.token` is the latest claim. False (nothing written) when the
         claim was taken over meanwhile; the new holder records the outcome."""
         sub, day = claim.sub, claim.day.isoformat()
@@ -260,6 +266,8 @@ class SubscriptionStore:
                     sub.chat_id,
                 ),
             )
+            if looked_at is not None:
+                await record_look(db, sub.platform, sub.chat_id, looked_at)
         return True
 
     async def delivery(self, platform: str, chat_id: str, local_date: date) -> Delivery | None:

@@ -9,6 +9,12 @@ from functools import lru_cache
 # A span of the working text, as [start, end) character offsets.
 Span = tuple[int, int]
 
+
+def _any_case(*patterns: str) -> tuple[re.Pattern[str], ...]:
+    """A rule table matched case-insensitively: chrome and comment forms come in any case."""
+    return tuple(re.compile(pattern, re.IGNORECASE) for pattern in patterns)
+
+
 # --------------------------------------------------------------------------------------------
 # Rule tables
 # --------------------------------------------------------------------------------------------
@@ -19,31 +25,28 @@ _SENTENCE_END = r"""[.!?]["'”’)\]]*(?=\s|$)"""
 _CUE_TAIL = rf"(?:{_SENTENCE_END}|\s*$)"
 
 # Whole-line page chrome, matched case-insensitively against the stripped line.
-CHROME_LINES: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        # Podcast-page furniture around an NPR transcript.
-        r"Transcript",
-        r"Discussion \(\d+\)",
-        r"Email us at \S+@\S+",
-        r"Learn more about sponsor message choices\b.{0,120}",
-        r"(?:[\w&.'’-]+ ){0,4}Privacy Policy\.?",
-        # Generic site navigation and share widgets.
-        r"Skip to (?:main )?content",
-        r"Share this (?:article|story|page|post)",
-        r"Share on (?:Facebook|Twitter|X|LinkedIn|WhatsApp|Reddit|Email)",
-        r"Sign up for (?:our|the) (?:free )?newsletters?\.?",
-        # A related-link teaser is a short line that starts with "Read more:".
-        r"Read more:.{0,160}",
-        r"Advertisement",
-        # Cookie banners: the banner sentence must also talk like a banner (experience,
-        # consent, privacy …) so an article sentence that begins "We use cookies" survives.
-        r"We use cookies\b(?=.*\b(?:experience|site|website|consent|accept|agree|privacy|"
-        r"cookie policy|browsing|analy[sz]e|personali[sz]e|advertising)\b).{0,600}",
-        r"(?:Accept|Allow|Reject) all(?: cookies)?",
-        r"(?:Accept|Manage|Reject) cookies",
-        r"Cookie (?:settings|preferences|policy)",
-    )
+CHROME_LINES: tuple[re.Pattern[str], ...] = _any_case(
+    # Podcast-page furniture around an NPR transcript.
+    r"Transcript",
+    r"Discussion \(\d+\)",
+    r"Email us at \S+@\S+",
+    r"Learn more about sponsor message choices\b.{0,120}",
+    r"(?:[\w&.'’-]+ ){0,4}Privacy Policy\.?",
+    # Generic site navigation and share widgets.
+    r"Skip to (?:main )?content",
+    r"Share this (?:article|story|page|post)",
+    r"Share on (?:Facebook|Twitter|X|LinkedIn|WhatsApp|Reddit|Email)",
+    r"Sign up for (?:our|the) (?:free )?newsletters?\.?",
+    # A related-link teaser is a short line that starts with "Read more:".
+    r"Read more:.{0,160}",
+    r"Advertisement",
+    # Cookie banners: the banner sentence must also talk like a banner (experience,
+    # consent, privacy …) so an article sentence that begins "We use cookies" survives.
+    r"We use cookies\b(?=.*\b(?:experience|site|website|consent|accept|agree|privacy|"
+    r"cookie policy|browsing|analy[sz]e|personali[sz]e|advertising)\b).{0,600}",
+    r"(?:Accept|Allow|Reject) all(?: cookies)?",
+    r"(?:Accept|Manage|Reject) cookies",
+    r"Cookie (?:settings|preferences|policy)",
 )
 
 # Header chrome glued onto the end of a content line, as in the NPR page header
@@ -65,42 +68,36 @@ CHROME_SUFFIX: re.Pattern[str] = re.compile(
 )
 
 # Whole lines that open a comment section or comment form (English, Spanish).
-FOOTER_HEADINGS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        r"Leave a (?:Reply|Comment)(?:\s+Cancel reply)?",
-        r"(?:Post|Add|Write) a comment",
-        r"Comments? \(\d+\)",
-        r"\d+ (?:Comments?|Responses?|Replies)",
-        r"Your email address will not be published\.?"
-        r"(?:\s*Required fields are marked \*?\.?)?",
-        r"Deja (?:una respuesta|un comentario)(?:\s+Cancelar (?:la )?respuesta)?",
-        r"Dejar un comentario",
-        r"Comentarios? \(\d+\)",
-        r"\d+ (?:comentarios?|respuestas?)",
-        r"Tu (?:direcci[oó]n de )?correo electr[oó]nico no ser[aá] publicad[oa]\.?"
-        r"(?:\s*Los campos (?:obligatorios|requeridos) est[aá]n marcados con \*?\.?)?",
-    )
+FOOTER_HEADINGS: tuple[re.Pattern[str], ...] = _any_case(
+    r"Leave a (?:Reply|Comment)(?:\s+Cancel reply)?",
+    r"(?:Post|Add|Write) a comment",
+    r"Comments? \(\d+\)",
+    r"\d+ (?:Comments?|Responses?|Replies)",
+    r"Your email address will not be published\.?"
+    r"(?:\s*Required fields are marked \*?\.?)?",
+    r"Deja (?:una respuesta|un comentario)(?:\s+Cancelar (?:la )?respuesta)?",
+    r"Dejar un comentario",
+    r"Comentarios? \(\d+\)",
+    r"\d+ (?:comentarios?|respuestas?)",
+    r"Tu (?:direcci[oó]n de )?correo electr[oó]nico no ser[aá] publicad[oa]\.?"
+    r"(?:\s*Los campos (?:obligatorios|requeridos) est[aá]n marcados con \*?\.?)?",
 )
 
 # Comment-form lines. Bare labels like "Name *" or "Website" are only chrome right after a
 # footer heading, never on their own.
-FOOTER_FORM_LINES: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        r"Required fields are marked \*?\.?",
-        r"Los campos (?:obligatorios|requeridos) est[aá]n marcados con \*?\.?",
-        r"(?:Comment|Name|E-?mail|Website|Comentario|Nombre|Correo electr[oó]nico|Web|"
-        r"Sitio web)\s*\*?",
-        r"Save my name, email, and website in this browser for the next time I comment\.?",
-        r"Guarda mi nombre, correo electr[oó]nico y web en este navegador para la "
-        r"pr[oó]xima vez que comente\.?",
-        r"(?:Post|Submit) Comment",
-        r"Publicar (?:el )?comentario",
-        r"Cancel reply|Cancelar (?:la )?respuesta",
-        r"Notify me of (?:follow-up comments|new posts) by email\.?",
-        r"Av[ií]same (?:de|por correo electr[oó]nico|de los nuevos).{0,80}",
-    )
+FOOTER_FORM_LINES: tuple[re.Pattern[str], ...] = _any_case(
+    r"Required fields are marked \*?\.?",
+    r"Los campos (?:obligatorios|requeridos) est[aá]n marcados con \*?\.?",
+    r"(?:Comment|Name|E-?mail|Website|Comentario|Nombre|Correo electr[oó]nico|Web|"
+    r"Sitio web)\s*\*?",
+    r"Save my name, email, and website in this browser for the next time I comment\.?",
+    r"Guarda mi nombre, correo electr[oó]nico y web en este navegador para la "
+    r"pr[oó]xima vez que comente\.?",
+    r"(?:Post|Submit) Comment",
+    r"Publicar (?:el )?comentario",
+    r"Cancel reply|Cancelar (?:la )?respuesta",
+    r"Notify me of (?:follow-up comments|new posts) by email\.?",
+    r"Av[ií]same (?:de|por correo electr[oó]nico|de los nuevos).{0,80}",
 )
 
 # Formulas that open a sponsor read. Case-sensitive on purpose: they open a sentence, and only
@@ -184,15 +181,16 @@ def _fullmatch_any(patterns: tuple[re.Pattern[str], ...], line: str) -> bool:
     return bool(stripped) and _alternation(patterns).fullmatch(stripped) is not None
 
 
+def _alternatives(patterns: tuple[re.Pattern[str], ...]) -> str:
+    """The rules as one alternation; each keeps its own case flag via a scoped group (the
+    tables use no backreferences)."""
+    return "|".join(f"(?{'i' if p.flags & re.IGNORECASE else ''}:{p.pattern})" for p in patterns)
+
+
 @lru_cache(maxsize=16)
 def _alternation(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str]:
-    """One regex for a rule table: a single fullmatch instead of one per rule (ingest speed).
-
-    Each rule keeps its own case flag via a scoped group; the tables use no backreferences.
-    """
-    return re.compile(
-        "|".join(f"(?{'i' if p.flags & re.IGNORECASE else ''}:{p.pattern})" for p in patterns)
-    )
+    """One regex for a rule table: a single fullmatch instead of one per rule (ingest speed)."""
+    return re.compile(_alternatives(patterns))
 
 
 @lru_cache(maxsize=16)
@@ -203,9 +201,7 @@ def _anywhere(patterns: tuple[re.Pattern[str], ...], whole_line: bool) -> re.Pat
     It matches a superset of what the per-line rules match (MULTILINE anchors, whitespace
     around a whole line), so skipping on "no match" never changes the result.
     """
-    alternatives = "|".join(
-        f"(?{'i' if p.flags & re.IGNORECASE else ''}:{p.pattern})" for p in patterns
-    )
+    alternatives = _alternatives(patterns)
     if whole_line:
         alternatives = rf"^[^\S\n]*(?:{alternatives})[^\S\n]*$"
     return re.compile(alternatives, re.MULTILINE)

@@ -11,6 +11,7 @@ import re
 from urllib.parse import urlsplit
 
 import trafilatura
+from trafilatura.settings import Document as Extracted
 
 from knowledge.documents import DocumentError, FrontMatter, build_document
 from knowledge.models import Document
@@ -52,8 +53,9 @@ def extract_html(
         )
     except Exception as exc:  # lxml and trafilatura raise many kinds on broken markup
         raise DocumentError(f"{name}: could not read the HTML ({exc.__class__.__name__})") from exc
-    text = (getattr(found, "text", None) or "").strip() if found is not None else ""
-    if not text:
+    # a `Document` (as_dict is off), or None when trafilatura found nothing
+    text = (found.text or "").strip() if isinstance(found, Extracted) else ""
+    if not isinstance(found, Extracted) or not text:
         raise DocumentError(f"{name}: no readable text found in the HTML page")
     title = (found.title or "").strip() or (_page_title(raw) if fast else "") or None
     lines = [line.strip() for line in text.split("\n") if line.strip()]

@@ -64,21 +64,19 @@ class ParserPool:
                 job = loop.run_in_executor(pool, _limited, limits.timeout, parse, *args)
                 return await asyncio.wait_for(job, limits.timeout)
             except TimeoutError:
-                self._discard()
-                log.warning("%s: parsing stopped after %g s", name, limits.timeout)
-                raise could_not_read(
-                    name, f"parsing took longer than {limits.timeout:g} s"
+                seconds = f"{limits.timeout:g} s"
+                raise self._gave_up(
+                    name, f"parsing stopped after {seconds}", f"parsing took longer than {seconds}"
                 ) from None
             except MemoryError:
-                self._discard()
-                log.warning("%s: parsing needed more than %d MB", name, limits.memory_megabytes)
-                raise could_not_read(
-                    name, f"parsing needed more than {limits.memory_megabytes} MB"
-                ) from None
+                memory = f"parsing needed more than {limits.memory_megabytes} MB"
+                raise self._gave_up(name, memory, memory) from None
             except BrokenProcessPool:
-                self._discard()
-                log.warning("%s: the parser process died (CPU or memory limit?)", name)
-                raise could_not_read(name, "the parser stopped on it") from None
+                raise self._gave_up(
+                    name,
+                    "the parser process died (CPU or memory limit?)",
+                    "the parser stopped on it",
+                ) from None
             except asyncio.CancelledError:
                 self._discard()  # the worker may still be busy with it: start afresh
                 raise
@@ -114,6 +112,13 @@ class ParserPool:
                 self._discard()
                 raise
         return self._pool
+
+    def _gave_up(self, name: str, logged: str, why: str) -> DocumentError:
+        """The worker overran a limit or died: it is killed (the next file gets a fresh one),
+        the log says what happened and the person gets `could_not_read(name, why)`."""
+        self._discard()
+        log.warning("%s: %s", name, logged)
+        return could_not_read(name, why)
 
     def _discard(self) -> None:
         """Kill the worker now (it may be stuck in C code) and forget the pool."""

@@ -1,0 +1,1 @@
+"""What arrived since a chat last looked: the /new command, its time words and its reply."""
