@@ -13,6 +13,7 @@ import pytest
 from bot.cli import main
 from bot.config import ConfigError, load_settings
 from bot.core.model import Message, ReplyKind
+from bot.render.text import render_text
 from knowledge.collections import Collection, CollectionError, bundled_collection
 from knowledge.library import load_story
 from knowledge.migrations import MIGRATIONS
@@ -309,3 +310,18 @@ async def test_hybrid_search_masks_other_collections_vectors(tmp_path: Path) -> 
         assert {h.source.id for h in docks.hits} == stems
         assert {h.source.id for h in everything.hits} > stems
         await library.aclose()
+
+
+async def test_new_lists_only_the_chats_collections(tmp_path: Path) -> None:
+    async with two_stories(tmp_path) as app:
+        await app.core.handle(say(f"/use {SECOND}", "docks"))
+        await app.core.handle(say(f"/use {BUNDLED}", "summit"))
+
+        docks = render_text(await app.core.handle(say("/new 24h", "docks")))
+        summit = render_text(await app.core.handle(say("/new 24h", "summit")))
+
+        assert "Dockers walk out at Port Alder" in docks
+        assert "Port Alder" not in summit
+        bundled_titles = [s.meta.title for s in await app.library.sources(BUNDLED_SCOPE)]
+        assert any(title in summit for title in bundled_titles)
+        assert not any(title in docks for title in bundled_titles)
