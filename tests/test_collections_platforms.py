@@ -13,13 +13,13 @@ from fakes.discord_api import FakeDiscord, discord_base_url
 from fakes.telegram_api import FakeTelegram, running_fake_telegram
 
 from bot.adapters.discord.adapter import DiscordAdapter
-from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import App
 from bot.config import TelegramSettings
 from knowledge.collections import bundled_collection
 from tests.collections_helpers import DOCKS_QUESTION, DOCKS_WORD, SECOND, two_stories
 from tests.test_discord_adapter import TIMEOUT, answer_to, embed
 from tests.test_telegram_adapter import ask
+from tests.test_telegram_records import make_adapter
 
 BUNDLED = bundled_collection().slug
 GROUP = -1001
@@ -35,12 +35,8 @@ async def stories(tmp_path: Path) -> AsyncIterator[App]:
 @pytest.fixture
 async def telegram(stories: App) -> AsyncIterator[FakeTelegram]:
     async with running_fake_telegram() as fake:
-        bot = TelegramAdapter(
-            stories.core,
-            fake.TOKEN,
-            fake.base_url,
-            fake.base_file_url,
-            settings=TelegramSettings(concurrent_updates=1, inline=True),
+        bot = make_adapter(
+            stories, fake, settings=TelegramSettings(concurrent_updates=1, inline=True)
         )
         await bot.start()
         try:
