@@ -94,6 +94,7 @@ async def open_app(
         subscriptions = SubscriptionStore(store)
         digests = DigestBuilder(library, story)
         chats = ChatStore(store, clock, question_days=settings.logging.question_days)
+        digest = DigestCommands(subscriptions, digests, settings.digest, clock, chats)
         core = Core(
             library,
             story=story.name,
@@ -102,8 +103,8 @@ async def open_app(
             guard=guard,
             metrics=metrics,
             commands=(  # the wings' commands, in the order /help and the menus show them
-                *WhatsNewCommands(library, chats, subscriptions, settings.digest, clock).commands(),
-                *DigestCommands(subscriptions, digests, settings.digest, clock, chats).commands(),
+                *WhatsNewCommands(library, chats, digest.chat_zone, clock).commands(),
+                *digest.commands(),
                 *AdminCommands(library, settings.ingest.admins).commands(),
             ),
         )

@@ -14,16 +14,14 @@ again says "Nothing new since …" until a source arrives.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, tzinfo
 
 from bot.chat_store import ChatStore
-from bot.config import DigestSettings
 from bot.core import replies
 from bot.core.catalogue import Argument, ChatCommand
 from bot.core.clock import Clock, SystemClock
 from bot.core.model import Message, Reply
-from bot.digest.schedule import zone
-from bot.digest.store import SubscriptionStore
 from bot.whatsnew.reply import MAX_SOURCES, new_reply
 from bot.whatsnew.since import SinceError, describe, parse_since
 from knowledge.library import Library
@@ -32,6 +30,7 @@ log = logging.getLogger(__name__)
 
 NAME = "new"
 HELP_LINE = "what arrived or changed since this chat last looked"
+ZoneOf = Callable[[str, str], Awaitable[tzinfo]]
 FIRST_LOOK = timedelta(days=7)  # a chat that never looked: the last week
 
 
@@ -40,14 +39,14 @@ class WhatsNewCommands:
         self,
         library: Library,
         chats: ChatStore,
-        subscriptions: SubscriptionStore,
-        settings: DigestSettings,
+        zone_of: ZoneOf,
         clock: Clock | None = None,
     ) -> None:
+        """`zone_of(platform, chat_id)`: the chat's time zone, in which "since monday" is
+        read (the digest wing's `chat_zone`: the zone of the chat's subscription)."""
         self._library = library
         self._chats = chats
-        self._subs = subscriptions
-        self._settings = settings
+        self._zone_of = zone_of
         self._clock = clock or SystemClock()
 
     def commands(self) -> tuple[ChatCommand, ...]:
@@ -57,8 +56,7 @@ class WhatsNewCommands:
 
     async def new(self, message: Message, argument: str) -> Reply:
         now = self._clock.now()
-        sub = await self._subs.get(message.platform, message.chat_id)
-        tz = zone(sub.timezone if sub else self._settings.default_timezone)
+        tz = await self._zone_of(message.platform, message.chat_id)
         try:
             asked = parse_since(argument, now, tz)
         except SinceError as exc:
