@@ -109,7 +109,9 @@ async def open_app(
         admin = AdminCommands(library, settings.ingest.admins, first_collection)
         subscriptions = SubscriptionStore(store)
         digests = DigestBuilder(library, story)
-        chats = ChatStore(store, clock, question_days=settings.logging.question_days)
+        digest = DigestCommands(
+            subscriptions, digests, settings.digest, clock, chats, scope_of=scopes.scope
+        )
         core = Core(
             library,
             story=story.name,
@@ -119,11 +121,9 @@ async def open_app(
             metrics=metrics,
             commands=(  # the wings' commands, in the order /help and the menus show them
                 *WhatsNewCommands(
-                    library, chats, subscriptions, settings.digest, clock, scope_of=scopes.scope
+                    library, chats, digest.chat_zone, clock, scope_of=scopes.scope
                 ).commands(),
-                *DigestCommands(
-                    subscriptions, digests, settings.digest, clock, chats, scope_of=scopes.scope
-                ).commands(),
+                *digest.commands(),
                 *CollectionCommands(library, chats, admin.is_admin).commands(),
                 *admin.commands(),
             ),

@@ -16,7 +16,10 @@ from bot.app import App
 from knowledge.collections import CollectionError, Scope, scope_of
 
 
-def add_parsers(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def add_parsers(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     """The `collections` command and its actions (added to the CLI's parser)."""
     parser = commands.add_parser(
         "collections", parents=[common], help="list, create, rename or delete collections"

@@ -31,7 +31,7 @@ from bot.terminal import stderr_console, stdout_console, wrap
 from knowledge.answer import Answer
 from knowledge.evaluation import EvalFormatError, evaluate, load_items
 from knowledge.folds import held_out_report
-from knowledge.library import bundled_sources_dir
+from knowledge.source_identity import bundled_sources_dir
 
 out = stdout_console()
 err = stderr_console()

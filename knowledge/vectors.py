@@ -28,8 +28,9 @@ import numpy as np
 from knowledge.embeddings import BATCH_SIZE, Embedder
 from knowledge.models import Passage
 from knowledge.neighbours import Neighbours
-from knowledge.sentence_vectors import SentenceVectors, text_hash
+from knowledge.sentence_vectors import SentenceVectors
 from knowledge.store import Store
+from knowledge.text import text_hash
 
 STORAGE_DTYPE = np.float16
 ENCODE_CHUNK = BATCH_SIZE  # passages per encode call and per transaction at ingest

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.chat_store import ChatStore
 from bot.config import DigestSettings
@@ -59,6 +60,12 @@ class DigestCommands:
         self._builder = builder
         self._settings = settings
         self._clock = clock or SystemClock()
+
+    async def chat_zone(self, platform: str, chat_id: str) -> ZoneInfo:
+        """The zone of the chat's subscription, else the default: the zone in which other
+        wings (/new's "since monday") read a chat's days."""
+        sub = await self._subs.get(platform, chat_id)
+        return zone(sub.timezone if sub else self._settings.default_timezone)
 
     def commands(self) -> tuple[ChatCommand, ...]:
         """The declarations for the catalogue. Delivery needs a chat, so the daily ones are

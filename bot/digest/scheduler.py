@@ -25,9 +25,9 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, timedelta
 
-from apscheduler.job import Job  # type: ignore[import-untyped]
-from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
-from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+from apscheduler.job import Job
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import DigestSettings
 from bot.core.clock import Clock, SystemClock
