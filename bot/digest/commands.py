@@ -8,6 +8,7 @@ changes apply without a restart.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ from bot.digest.schedule import (
     zone,
 )
 from bot.digest.store import Subscription, SubscriptionStore
+from knowledge.collections import Scope
 from knowledge.digest import DigestBuilder
 
 USAGE = (
@@ -48,10 +50,13 @@ class DigestCommands:
         settings: DigestSettings,
         clock: Clock | None = None,
         chats: ChatStore | None = None,
+        scope_of: Callable[[str, str], Awaitable[Scope]] | None = None,
     ) -> None:
-        """`chats`: where /digest reads and records when this chat last looked (/new too)."""
+        """`chats`: where /digest reads and records when this chat last looked (/new too).
+        `scope_of(platform, chat_id)`: the collections the chat searches; None: every one."""
         self._chats = chats
         self._subs = subscriptions
+        self._scope_of = scope_of
         self._builder = builder
         self._settings = settings
         self._clock = clock or SystemClock()
@@ -144,8 +149,13 @@ class DigestCommands:
         if self._chats is not None:
             looked = await self._chats.last_looked(message.platform, message.chat_id)
         since = looked.astimezone(tz) if looked else None
+        scope = await self._scope_of(message.platform, message.chat_id) if self._scope_of else None
         digest = await self._builder.build(
-            now.astimezone(tz).date(), sub.seen_sources if sub else (), since=since, until=now
+            now.astimezone(tz).date(),
+            sub.seen_sources if sub else (),
+            since=since,
+            until=now,
+            scope=scope,
         )
         if self._chats is not None:
             await self._chats.mark_looked(message.platform, message.chat_id, now)

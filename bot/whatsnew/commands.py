@@ -24,6 +24,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.model import Message, Reply
 from bot.whatsnew.reply import MAX_SOURCES, new_reply
 from bot.whatsnew.since import SinceError, describe, parse_since
+from knowledge.collections import Scope
 from knowledge.library import Library
 
 log = logging.getLogger(__name__)
@@ -41,9 +42,13 @@ class WhatsNewCommands:
         chats: ChatStore,
         zone_of: ZoneOf,
         clock: Clock | None = None,
+        scope_of: Callable[[str, str], Awaitable[Scope]] | None = None,
     ) -> None:
         """`zone_of(platform, chat_id)`: the chat's time zone, in which "since monday" is
-        read (the digest wing's `chat_zone`: the zone of the chat's subscription)."""
+        read (the digest wing's `chat_zone`: the zone of the chat's subscription).
+        `scope_of(platform, chat_id)`: the collections the chat searches (None: every one);
+        /new lists only their sources."""
+        self._scope_of = scope_of
         self._library = library
         self._chats = chats
         self._zone_of = zone_of
@@ -62,7 +67,11 @@ class WhatsNewCommands:
         except SinceError as exc:
             return replies.hint(str(exc))
         since = asked or await self.last_looked(message) or now - FIRST_LOOK
-        arrivals = await self._library.new_since(since, until=now, quoted=MAX_SOURCES)
+        scope = await self._scope_of(message.platform, message.chat_id) if self._scope_of else None
+        allowed = await self._library.collections.source_ids(scope)
+        arrivals = await self._library.new_since(
+            since, source_ids=allowed, until=now, quoted=MAX_SOURCES
+        )
         try:
             await self._chats.mark_looked(message.platform, message.chat_id, now)
         except Exception as exc:  # disk full, locked: the reply is computed, send it anyway
