@@ -94,6 +94,22 @@ async def test_two_chats_bound_to_two_stories_never_see_each_other(tmp_path: Pat
         assert all(c.source_id.startswith("alder-") for c in follow.citations)
 
 
+async def test_help_in_a_chat_bound_to_another_story_names_it_and_suggests_nothing_else(
+    tmp_path: Path,
+) -> None:
+    async with two_stories(tmp_path) as app:
+        core = app.core
+        await core.handle(say(f"/use {SECOND}", "docks"))
+        docks = await core.handle(say("/help", "docks"))
+        everything = await core.handle(say("/help", "all"))
+        second_title = next(
+            c.title for c in await app.library.list_collections() if c.slug == SECOND
+        )
+        assert second_title in docks.title
+        assert docks.footer == ()  # the bundled story's example questions are not offered
+        assert everything.footer != ()
+
+
 async def test_collections_lists_counts_and_marks_this_chats(tmp_path: Path) -> None:
     async with two_stories(tmp_path) as app:
         before = await app.core.handle(say("/collections", "docks"))

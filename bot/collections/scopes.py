@@ -30,6 +30,11 @@ class ChatScopes:
         slugs = await self.slugs(platform, chat_id)
         return slugs[0] if slugs else None
 
+    async def titles(self, scope: Scope) -> tuple[str, ...]:
+        """The titles of the collections searched (every one when `scope` is None)."""
+        collections = await self._library.list_collections()
+        return tuple(c.title for c in collections if scope is None or c.slug in scope)
+
     async def header(self, scope: Scope, answer: Answer) -> str:
         """ "From: <collection title>" for an answer searched in more than one collection
         (the quoted sources' collections); "" otherwise."""

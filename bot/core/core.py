@@ -51,6 +51,8 @@ class Scopes(Protocol):
 
     async def header(self, scope: Scope, answer: Answer) -> str: ...
 
+    async def titles(self, scope: Scope) -> tuple[str, ...]: ...
+
 
 class Everywhere:
     """Every chat searches every collection (a core built without collections)."""
@@ -60,6 +62,9 @@ class Everywhere:
 
     async def header(self, scope: Scope, answer: Answer) -> str:
         return ""
+
+    async def titles(self, scope: Scope) -> tuple[str, ...]:
+        return ()
 
 
 class Core:
@@ -312,8 +317,16 @@ class Core:
         )
 
     async def _help(self, message: Message, argument: str) -> Reply:
-        sources = await self._library.sources(await self.scope_of(message))
-        return help_reply(sources, self._story, self._examples, message, self._catalogue)
+        """A chat bound to other collections than the bundled story's is told their titles,
+        and is not offered example questions about a story it does not search."""
+        scope = await self.scope_of(message)
+        sources = await self._library.sources(scope)
+        story, examples = self._story, self._examples
+        if scope is not None:
+            titles = await self._scopes.titles(scope)
+            story = "; ".join(titles) or story
+            examples = examples if self._story in titles else ()
+        return help_reply(sources, story, examples, message, self._catalogue)
 
     async def _ask_command(self, message: Message, argument: str) -> Reply:
         return (await self.ask(message, argument))[0]
@@ -350,7 +363,7 @@ class Core:
         return why_reply(answer)
 
     def _example(self) -> str:
-        return self._examples[0] if self._examples else "what does Kim want?"
+        return self._examples[0] if self._examples else "what happened?"
 
 
 def _kind(exc: Exception) -> str:
