@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.chat_store import ChatStore
+from bot.collections.commands import CollectionCommands
+from bot.collections.scopes import ChatScopes
 from bot.config import ConfigError, Settings
 from bot.core.admin import AdminCommands
 from bot.core.clock import Clock, SystemClock
 from bot.core.core import Core
 from bot.core.guard import Guard
+from bot.core.model import Message
 from bot.digest.commands import DigestCommands
 from bot.digest.store import SubscriptionStore
 from bot.observability.health import HealthRegistry
@@ -25,6 +28,7 @@ from bot.observability.metrics import Metrics
 from bot.progress import ProgressFactory, no_progress
 from bot.semantic import choose_embedder
 from bot.whatsnew.commands import WhatsNewCommands
+from knowledge.collections import Collection
 from knowledge.digest import DigestBuilder
 from knowledge.ingest import IngestLimits
 from knowledge.library import Library, load_story
@@ -77,7 +81,12 @@ async def open_app(
                 await library.sync_bundled(progress=tick)
         if settings.store.source_dirs:
             async with progress("indexing store.source_dirs", None) as tick:
-                await library.ingest(settings.store.source_dirs, progress=tick)
+                for folder in settings.store.source_dirs:
+                    if folder.collection:
+                        await library.collections.ensure(
+                            Collection(folder.collection, folder.collection)
+                        )
+                    await library.ingest([folder.path], progress=tick, collection=folder.collection)
         story = load_story()
         metrics = Metrics()
         health = HealthRegistry()
@@ -91,9 +100,18 @@ async def open_app(
             ingest_window=access.ingest_rate_window_seconds,
             clock=clock,
         )
+        chats = ChatStore(store, clock, question_days=settings.logging.question_days)
+        scopes = ChatScopes(library, chats)
+
+        async def first_collection(message: Message) -> str | None:
+            return await scopes.first(message.platform, message.chat_id)
+
+        admin = AdminCommands(library, settings.ingest.admins, first_collection)
         subscriptions = SubscriptionStore(store)
         digests = DigestBuilder(library, story)
-        chats = ChatStore(store, clock, question_days=settings.logging.question_days)
+        digest = DigestCommands(
+            subscriptions, digests, settings.digest, clock, chats, scope_of=scopes.scope
+        )
         core = Core(
             library,
             story=story.name,
@@ -102,10 +120,14 @@ async def open_app(
             guard=guard,
             metrics=metrics,
             commands=(  # the wings' commands, in the order /help and the menus show them
-                *WhatsNewCommands(library, chats, subscriptions, settings.digest, clock).commands(),
-                *DigestCommands(subscriptions, digests, settings.digest, clock, chats).commands(),
-                *AdminCommands(library, settings.ingest.admins).commands(),
+                *WhatsNewCommands(
+                    library, chats, digest.chat_zone, clock, scope_of=scopes.scope
+                ).commands(),
+                *digest.commands(),
+                *CollectionCommands(library, chats, admin.is_admin).commands(),
+                *admin.commands(),
             ),
+            scopes=scopes,
         )
         try:
             yield App(

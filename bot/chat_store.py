@@ -8,6 +8,7 @@ so tests can age records (update pruning, `stats --days`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -284,7 +285,13 @@ class ChatStore:
                 "DELETE FROM chat_state WHERE platform = ? AND chat_id = ?", (platform, old)
             )
             # the chat's whole state moves in this one transaction, its digest included
-            for table in ("questions", "subscriptions", "deliveries", "chat_looks"):
+            for table in (
+                "questions",
+                "subscriptions",
+                "deliveries",
+                "chat_looks",
+                "chat_collections",
+            ):
                 await db.execute(
                     f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE platform = ? AND chat_id = ?",  # noqa: S608 - fixed names
                     (new, platform, old),
@@ -297,6 +304,31 @@ class ChatStore:
                     " updated_at = excluded.updated_at",
                     (platform, chat_id, active, reason, now),
                 )
+
+    # -- collections -----------------------------------------------------------------------
+    async def collections(self, platform: str, chat_id: str) -> tuple[str, ...]:
+        """The slugs of the collections this chat searches, first one first (where `/ingest`
+        adds); empty: every collection (a chat that never ran /use)."""
+        rows = await self._store.reader.execute_fetchall(
+            "SELECT c.slug FROM chat_collections cc JOIN collections c ON c.id = cc.collection_id"
+            " WHERE cc.platform = ? AND cc.chat_id = ? ORDER BY cc.position",
+            (platform, chat_id),
+        )
+        return tuple(slug for (slug,) in rows)
+
+    async def use_collections(self, platform: str, chat_id: str, slugs: Sequence[str]) -> None:
+        """Bind the chat to these (existing) collections, in order; none: every collection."""
+        async with self._store.transaction() as db:
+            await db.execute(
+                "DELETE FROM chat_collections WHERE platform = ? AND chat_id = ?",
+                (platform, chat_id),
+            )
+            await db.executemany(
+                "INSERT OR IGNORE INTO chat_collections"
+                " (platform, chat_id, collection_id, position)"
+                " SELECT ?, ?, id, ? FROM collections WHERE slug = ?",
+                [(platform, chat_id, position, slug) for position, slug in enumerate(slugs)],
+            )
 
     def _now(self) -> str:
         return _stamp(self._clock.now())

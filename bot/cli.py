@@ -15,6 +15,7 @@ from pathlib import Path
 from bot import __version__, event_loop
 from bot.adapters.platforms import PLATFORMS
 from bot.app import open_app
+from bot.cli_collections import add_collection_option, add_parsers
 from bot.cli_commands import COMMANDS, err
 from bot.config import ConfigError, Settings, load_settings
 from bot.observability.logging import configure_logging, secrets_of
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--k", type=at_least_one, default=5, help="how many ranked passages --json includes"
     )
     ask.add_argument("--why", action="store_true", help="also show how the answer was found")
+    add_collection_option(ask, "search only this collection")
 
     commands.add_parser("chat", parents=[common], help="interactive console chat (/help inside)")
 
@@ -53,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest", parents=[common], help="index files, folders, http(s) URLs or feeds"
     )
     ingest.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
+    ingest.add_argument(
+        "--collection", metavar="SLUG", help="the collection they join (default: the story's)"
+    )
+    add_parsers(commands, common)
 
     feeds = commands.add_parser("feeds", parents=[common], help="remember and list RSS/Atom feeds")
     feed_commands = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
@@ -78,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="held-out figures: choose the refusal rule on the other folds (e.g. 5)",
     )
+    add_collection_option(evaluate, "answer from this collection only")
     health = commands.add_parser(
         "serve-health", parents=[common], help="serve /healthz and /metrics only (no chat)"
     )

@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 from rich.table import Column, Table
 from rich.text import Text
 
-from bot import cli_ingest
+from bot import cli_collections, cli_ingest
 from bot.app import App
 from bot.chat_store import ChatStore
+from bot.cli_collections import chosen_scope
 from bot.core.delivery import ChatTarget
 from bot.core.model import Message, ReplyKind
 from bot.core.why import explain_lines
@@ -30,7 +31,7 @@ from bot.terminal import stderr_console, stdout_console, wrap
 from knowledge.answer import Answer
 from knowledge.evaluation import EvalFormatError, evaluate, load_items
 from knowledge.folds import held_out_report
-from knowledge.library import bundled_sources_dir
+from knowledge.source_identity import bundled_sources_dir
 
 out = stdout_console()
 err = stderr_console()
@@ -75,6 +76,9 @@ async def cmd_ask(app: App, args: argparse.Namespace) -> int:
     gets exactly one output line, in order, so a script can zip them: a blank line gets the
     "empty question" reply and a line that is not UTF-8 gets `{"line": N, "error": ...}`
     (exit 1 at the end; the other lines are still answered)."""
+    ok, scope = await chosen_scope(app, args, err)
+    if not ok:
+        return 2
     lines = stdin_lines() if args.question == "-" else iter([args.question])
     unreadable = False
     for number, line in enumerate(lines, 1):
@@ -90,7 +94,7 @@ async def cmd_ask(app: App, args: argparse.Namespace) -> int:
         question = line.rstrip("\r\n")
         if args.question == "-" and not args.json and not question.strip():
             continue
-        reply, answer = await app.core.ask(CLI_CHAT, question)
+        reply, answer = await app.core.ask(CLI_CHAT, question, within=scope)
         if args.json:
             sys.stdout.write(answer_json(question, answer, reply.to_dict(), args.k) + "\n")
             sys.stdout.flush()
@@ -222,12 +226,15 @@ async def cmd_eval(app: App, args: argparse.Namespace) -> int:
         err.print(f"--folds {args.folds} is more than the {len(items)} questions")
         return 2
 
+    ok, scope = await chosen_scope(app, args, err)
+    if not ok:
+        return 2
     configurations = ["bm25", *(["hybrid"] if app.library.searcher.semantic else [])]
     reports, held = {}, {}
     for name in configurations:
 
         async def answer(question: str, hybrid: bool = name == "hybrid") -> Answer:
-            return (await app.library.answer(question, hybrid=hybrid))[0]
+            return (await app.library.answer(question, hybrid=hybrid, scope=scope))[0]
 
         if name == "hybrid":
             await answer("warm-up")  # load the model before timing
@@ -328,16 +335,21 @@ async def cmd_digest(app: App, args: argparse.Namespace) -> int:
         return 1
     sub = subs[0] if subs else None
     tz = ZoneInfo(sub.timezone if sub else app.settings.digest.default_timezone)
+    scope = await app.core.chat_scope(sub.platform, sub.chat_id) if sub else None
     now = app.clock.now().astimezone(tz)
     since = sub.looked_at.astimezone(tz) if sub and sub.looked_at else None
     digest = await app.digests.build(
-        now.date(), sub.seen_sources if sub else (), since=since, until=now
+        now.date(), sub.seen_sources if sub else (), since=since, until=now, scope=scope
     )
     target = sub.target if sub else ChatTarget("console", "preview")
     await PreviewSender(lambda text: out.print(text, markup=False)).send(
         target, digest_reply(digest)
     )
     return 0
+
+
+async def cmd_collections(app: App, args: argparse.Namespace) -> int:
+    return await cli_collections.cmd_collections(app, args, out, err)
 
 
 async def cmd_subscriptions(app: App, args: argparse.Namespace) -> int:
@@ -391,4 +403,5 @@ COMMANDS: dict[str, Callable[[App, argparse.Namespace], Awaitable[int]]] = {
     "digest": cmd_digest,
     "subscriptions": cmd_subscriptions,
     "new": cmd_new,
+    "collections": cmd_collections,
 }

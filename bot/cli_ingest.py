@@ -11,6 +11,7 @@ from rich.table import Table
 
 from bot.app import App
 from bot.progress import ProgressFactory
+from knowledge.collections import Collection, CollectionError, check_slug
 from knowledge.ingest import IngestReport, expand_paths
 from knowledge.readers.fetch import is_url, without_credentials
 
@@ -38,10 +39,18 @@ async def cmd_ingest(
     if not files and not urls:
         return 1
     reports: list[IngestReport] = []
+    collection = args.collection
+    try:
+        if collection is not None:  # named on the command line: made when it is new
+            collection = check_slug(collection)
+            await app.library.collections.ensure(Collection(collection, collection))
+    except CollectionError as exc:
+        err.print(str(exc), markup=False)
+        return 2
     async with progress("ingesting", len(files) + len(urls)) as tick:
-        reports += await app.library.ingest(files, progress=tick)
+        reports += await app.library.ingest(files, progress=tick, collection=collection)
         for url in urls:
-            reports += await app.library.ingest_url(url)
+            reports += await app.library.ingest_url(url, collection)
             tick(url)
     out.print(report_table(reports))
     return 1 if missing or any(r.failed for r in reports) else 0
@@ -51,6 +60,7 @@ async def cmd_feeds(app: App, args: argparse.Namespace, out: Console, err: Conso
     ingestor = app.library.ingestor
     if args.feeds_command == "add":
         new, reports = await ingestor.add_feed(args.url)
+        await app.library.adopt_homeless()  # its entries join the bundled story's collection
         if reports and reports[0].failed and len(reports) == 1:
             err.print(f"not remembered: {reports[0].detail}")
             return 1

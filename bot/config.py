@@ -34,6 +34,7 @@ from pydantic_settings import (
 )
 
 from bot.adapters.platforms import PLATFORMS
+from knowledge.collections import CollectionError, check_slug
 
 DEFAULT_CONFIG_NAME = "briefbot.toml"
 TOKEN_VARIABLES = tuple(platform.token_variable for platform in PLATFORMS)
@@ -57,6 +58,27 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class SourceDir(Section):
+    """One `[store] source_dirs` entry: a folder, and the collection its sources join."""
+
+    path: Path = Field(description="A folder (or file) of sources.")
+    collection: str | None = Field(
+        default=None,
+        description="The collection its sources join (created, titled by its slug, when new); "
+        "none: the bundled story's.",
+    )
+
+    @field_validator("collection")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return check_slug(value)
+        except CollectionError as exc:
+            raise ValueError(str(exc)) from None
+
+
 class StoreSettings(Section):
     path: Path = Field(
         default_factory=default_db_path,
@@ -65,11 +87,20 @@ class StoreSettings(Section):
     bundled_sources: bool = Field(
         default=True, description="Index the bundled sources on first run when the store is empty."
     )
-    source_dirs: list[Path] = Field(
+    source_dirs: list[SourceDir] = Field(
         default_factory=list,
         description="Extra folders of sources (any file type `briefbot ingest` reads) to "
-        "ingest at start-up (unchanged files are skipped).",
+        'ingest at start-up (unchanged files are skipped): a path, or a table { path = "…", '
+        'collection = "SLUG" } to put its sources in a collection.',
     )
+
+    @field_validator("source_dirs", mode="before")
+    @classmethod
+    def _paths_or_tables(cls, value: Any) -> Any:
+        """A plain path means {path = …} (the bundled story's collection)."""
+        if isinstance(value, list):
+            return [{"path": item} if isinstance(item, str | Path) else item for item in value]
+        return value
 
 
 class AnswerSettings(Section):

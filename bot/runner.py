@@ -94,6 +94,7 @@ async def run(
         admits=app.core.admits,
         clock=app.clock,
         limits=SEND_LIMITS,
+        scope_of=app.core.chat_scope,
     )
     poller = FeedPoller(app.library, settings.ingest.feed_poll_minutes * 60, clock=app.clock)
     parts: list[tuple[str, Adapter]] = [*adapters, (SERVICES[0], scheduler), (SERVICES[1], poller)]

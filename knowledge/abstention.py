@@ -11,9 +11,9 @@ building nukes during the covid lockdown" shares few words with "isolation ... b
 nuclear program"), while cosine alone answers near-misses (a question about Japan's prime
 minister is close to every passage about Japan): a passage is evidence enough when its
 coverage plus `weight` times its closest sentence's cosine reaches `confidence`, so a little of
-one makes up for a little less of the other. Neither tells a near-miss ("north korea
-population?": every passage about North Korea is close, and covers most of the question) from
-a paraphrase, so the evidence also loses `unsaid` times how much closer the passages come to
+one makes up for a little less of the other. Neither tells a near-miss ("what is the town's
+population?": every passage about the town is close, and covers most of the question) from a
+paraphrase, so the evidence also loses `unsaid` times how much closer the passages come to
 the question without an idea no passage holds (`knowledge.unsaid`).
 
 The defaults are what `knowledge.folds.choose` picks on all 104 dev questions (dev + dev2);
@@ -39,9 +39,9 @@ CONFIDENCE = 0.41
 MIN_COVERAGE = 0.5
 # How much an idea the passages do not say counts against them (`knowledge.unsaid`): the
 # evidence loses this times the pull (cosine gained by dropping the idea from the question).
-# 0 trusts the passages whatever the question adds; larger refuses near-misses ("north korea
-# population?" pulls 0.07) at the risk of paraphrases whose informal word pulls a little
-# (at most 0.055 among the answerable dev questions).
+# 0 trusts the passages whatever the question adds; larger refuses near-misses (on the dev
+# questions an asked-for population or weather pulls 0.07-0.1) at the risk of paraphrases
+# whose informal word pulls a little (at most 0.055 among the answerable dev questions).
 UNSAID_WEIGHT = 8.0
 
 # (coverage, closeness in meaning) of each passage whose best sentence states what is asked

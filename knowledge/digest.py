@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from knowledge.answer import Quote, compose
+from knowledge.collections import Scope
 from knowledge.library import Library, Story
 from knowledge.models import Source
 from knowledge.whatsnew import Arrival
@@ -87,20 +88,28 @@ class DigestBuilder:
         *,
         since: datetime | None = None,
         until: datetime | None = None,
+        scope: Scope = None,
     ) -> Digest:
         """The digest for `day` for a chat that last looked at `since` (aware, in the chat's
         zone: /new or its last digest) or, when it never looked, has seen the sources `seen`.
         `until`: what arrived after it (the digest's own time, recorded as the chat's next
-        look) waits for the next digest."""
+        look) waits for the next digest. `scope`: the collections the chat searches (None:
+        every one); its sources and quotes come from them only."""
         arrivals: tuple[Arrival, ...] = ()
         if since is not None:
-            arrivals = tuple(await self._library.new_since(since, until=until, quoted=NEWS_SOURCES))
+            allowed = await self._library.collections.source_ids(scope)
+            arrivals = tuple(
+                await self._library.new_since(
+                    since, source_ids=allowed, until=until, quoted=NEWS_SOURCES
+                )
+            )
             new = tuple(a.source for a in arrivals if a.is_new)
         else:
-            new = tuple(s for s in await self._library.sources() if s.meta.id not in seen)
+            new = tuple(s for s in await self._library.sources(scope) if s.meta.id not in seen)
         news = tuple((a.source.meta.id, a.status, a.changed_at) for a in arrivals)
         first = since is None and not seen
-        key = (day, tuple(s.meta.id for s in new), news, self._library.store.generation, first)
+        generation = self._library.store.generation
+        key = (day, tuple(s.meta.id for s in new), news, generation, first, scope)
         if key in self._cache:
             self._cache.move_to_end(key)
             return replace(self._cache[key], since=since)
@@ -108,7 +117,7 @@ class DigestBuilder:
             day,
             new,
             first,
-            (*_news_points(arrivals), *await self._points(day, arrivals)),
+            (*_news_points(arrivals), *await self._points(day, arrivals, scope)),
             self._suggestions(day, self._chosen(day)),
             since,
             arrivals,
@@ -126,12 +135,14 @@ class DigestBuilder:
         count = min(self._angles, len(questions))
         return [questions[(start + i) % len(questions)] for i in range(count)]
 
-    async def _points(self, day: date, arrivals: tuple[Arrival, ...]) -> tuple[KeyPoints, ...]:
+    async def _points(
+        self, day: date, arrivals: tuple[Arrival, ...], scope: Scope = None
+    ) -> tuple[KeyPoints, ...]:
         points: list[KeyPoints] = []
         used = {q.hit.passage.id for point in _news_points(arrivals) for q in point.quotes}
         cycle = day.toordinal() // max(1, len(self._story.standing_questions))
         for index, question in enumerate(self._chosen(day)):
-            result = await self._library.search(question)
+            result = await self._library.search(question, scope=scope)
             if result.abstained:
                 continue
             span = max(1, min(len(result.hits), DEPTH) - self._per_angle + 1)

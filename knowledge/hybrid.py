@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from knowledge.models import Passage
 from knowledge.ranking import RankingWeights
+from knowledge.store import ScopeIds
 from knowledge.understanding import Focus
 
 if TYPE_CHECKING:
@@ -56,12 +57,18 @@ class VectorEvidence:
 
 
 async def vector_candidates(
-    index: VectorIndex, text: str, focus: Focus, known: set[int]
+    index: VectorIndex, text: str, focus: Focus, known: set[int], scope: ScopeIds = None
 ) -> tuple[VectorEvidence, list[tuple[Passage, str, float]]]:
-    """Cosine to every passage, and the top ones BM25 did not find (with BM25 score 0)."""
+    """Cosine to every passage (of the collections `scope`), and the top ones BM25 did not
+    find (with BM25 score 0)."""
     await index.ensure()
     vector = await index.query_vector(text)
-    neighbours = index.neighbours(vector, source_id=focus.source_id, speaker=focus.speaker)
+    neighbours = index.neighbours(
+        vector,
+        source_id=focus.source_id,
+        speaker=focus.speaker,
+        rows=await index.scope_mask(scope),
+    )
     extra = [pid for pid in neighbours.order[:VECTOR_CANDIDATES] if pid not in known]
     rows = [(passage, keywords, 0.0) for passage, keywords in await index.passages(extra)]
     top = neighbours.score(neighbours.order[0]) or 0.0 if neighbours.order else 0.0

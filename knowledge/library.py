@@ -13,10 +13,11 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 
 from knowledge.answer import Answer, Quote, compose
+from knowledge.collection_store import CollectionStore
+from knowledge.collections import Collection, Scope, bundled_collection, story_file
 from knowledge.embeddings import Embedder
 from knowledge.ingest import IngestLimits, Ingestor, IngestReport, expand_paths
 from knowledge.kinds import reason_marked
@@ -27,7 +28,7 @@ from knowledge.readers.fetch import Fetcher
 from knowledge.scoring import is_question, sentence_texts
 from knowledge.search import SearchEngine, Searcher, SearchResult
 from knowledge.source_identity import bundled_sources_dir
-from knowledge.store import Store
+from knowledge.store import ScopeIds, Store
 from knowledge.whatsnew import QUOTED, Arrival, WhatsNew
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class Library:
             store, parser, min_coverage=min_coverage, vectors=self.vectors, engine=engine
         )
         self._max_bullets = max_bullets
+        self.collections = CollectionStore(store)
         self._whatsnew = WhatsNew(store, parser.stopwords)
 
     async def ingest(
@@ -65,31 +67,53 @@ class Library:
         *,
         progress: Callable[[IngestReport], None] | None = None,
         workers: int = 1,
+        collection: str | None = None,
     ) -> list[IngestReport]:
-        """Index files and folders; a bad file is reported and skipped, never half-written.
+        """Index files and folders into `collection` (a slug; None: the bundled story's); a
+        bad file is reported and skipped, never half-written.
 
         `workers` > 1 parses large folders in that many processes (see `knowledge.bulk`).
         """
+        target = await self._target(collection)
         async with self._updating():
             reports = await self.ingestor.ingest_paths(
                 expand_paths(paths), workers=workers, progress=progress
             )
+            await self._join(reports, target)
             await self._embed_new()
         return reports
 
-    async def ingest_url(self, url: str) -> list[IngestReport]:
-        """Fetch and index a web page, PDF or text file, or every entry of a feed."""
+    async def ingest_url(self, url: str, collection: str | None = None) -> list[IngestReport]:
+        """Fetch and index a web page, PDF or text file, or every entry of a feed, into
+        `collection` (None: the bundled story's)."""
+        target = await self._target(collection)
         async with self._updating():
             reports = await self.ingestor.ingest_url(url)
+            await self._join(reports, target)
             await self._embed_new()
         return reports
 
     async def poll_feeds(self) -> list[IngestReport]:
-        """Index the new and changed entries of every remembered feed."""
+        """Index the new and changed entries of every remembered feed (a new entry joins the
+        bundled story's collection unless it is in one already)."""
         async with self._updating():
             reports = await self.ingestor.poll_feeds()
+            await self._join(reports, None)
             await self._embed_new()
         return reports
+
+    async def _target(self, collection: str | None) -> Collection | None:
+        """The collection an ingest goes into; checked before anything is fetched."""
+        return None if collection is None else await self.collections.get(collection)
+
+    async def _join(self, reports: list[IngestReport], target: Collection | None) -> None:
+        """Sources just ingested join `target`; with none named, those in no collection yet
+        join the bundled story's (a re-ingest never moves a source out of its collections)."""
+        ids = [r.source_id for r in reports if not r.failed and r.source_id]
+        if target is None:
+            homeless = set(await self.collections.homeless())
+            ids = [sid for sid in ids if sid in homeless]
+        await self.collections.join(ids, target or bundled_collection())
 
     @asynccontextmanager
     async def _updating(self) -> AsyncIterator[None]:
@@ -117,10 +141,35 @@ class Library:
     ) -> list[IngestReport]:
         """Index the bundled sources: the first run builds the index, later runs are no-ops
         unless a new release changed a bundled file (content hash)."""
-        return await self.ingest([bundled_sources_dir()], progress=progress)
+        reports = await self.ingest([bundled_sources_dir()], progress=progress)
+        await self.adopt_homeless()
+        return reports
 
-    async def sources(self) -> list[Source]:
-        return await self.store.sources()
+    async def adopt_homeless(self) -> int:
+        """Put the sources in no collection (a remembered feed's first entries, an ingest
+        interrupted before it joined them) into the bundled story's; returns how many."""
+        return await self.collections.join(await self.collections.homeless(), bundled_collection())
+
+    async def sources(self, scope: Scope = None) -> list[Source]:
+        """The indexed sources (of the collections `scope`; None: all)."""
+        found = await self.store.sources()
+        allowed = await self.collections.source_ids(scope)
+        return found if allowed is None else [s for s in found if s.meta.id in allowed]
+
+    async def list_collections(self) -> list[Collection]:
+        return await self.collections.all()
+
+    async def create_collection(self, slug: str, title: str) -> Collection:
+        return await self.collections.create(slug, title)
+
+    async def rename_collection(
+        self, slug: str, *, title: str | None = None, new_slug: str | None = None
+    ) -> Collection:
+        return await self.collections.rename(slug, title=title, new_slug=new_slug)
+
+    async def delete_collection(self, slug: str) -> int:
+        """Remove a collection and the sources only it held; returns how many sources went."""
+        return await self.collections.delete(slug)
 
     async def new_since(
         self,
@@ -139,26 +188,38 @@ class Library:
     async def forget(self, source_id: str) -> bool:
         return await self.store.forget(source_id)
 
-    async def search(self, question: str, *, hybrid: bool | None = None) -> SearchResult:
-        return await self.searcher.search(question, hybrid=hybrid)
+    async def search(
+        self, question: str, *, hybrid: bool | None = None, scope: Scope = None
+    ) -> SearchResult:
+        ids = await self.collections.ids(scope)
+        return await self.searcher.search(question, hybrid=hybrid, scope=ids)
 
     async def answer(
-        self, question: str, *, offset: int = 0, hybrid: bool | None = None
+        self,
+        question: str,
+        *,
+        offset: int = 0,
+        hybrid: bool | None = None,
+        scope: Scope = None,
     ) -> tuple[Answer, float]:
-        """Return the answer and how long it took in milliseconds (`hybrid=False`: BM25 only)."""
+        """Return the answer and how long it took in milliseconds (`hybrid=False`: BM25 only);
+        `scope`: only the sources of these collections (None: every collection)."""
         started = time.perf_counter()
-        result = await self.searcher.search(question, hybrid=hybrid)
+        ids = await self.collections.ids(scope)
+        result = await self.searcher.search(question, hybrid=hybrid, scope=ids)
         if result.focus.cast:
-            result = await self._introductions(result, hybrid=hybrid)
+            result = await self._introductions(result, hybrid=hybrid, scope=ids)
         answer = compose(result, offset=offset, max_bullets=self._max_bullets)
         return answer, (time.perf_counter() - started) * 1000
 
-    async def _introductions(self, asked: SearchResult, *, hybrid: bool | None) -> SearchResult:
+    async def _introductions(
+        self, asked: SearchResult, *, hybrid: bool | None, scope: ScopeIds
+    ) -> SearchResult:
         """ "Who were the guests?": the passages that name the sources' speakers in someone
         else's words (the host's introduction, a credit), most people named first. Their own
         turns never name them, and the question's words ("guests") rarely appear at all."""
         people = asked.focus.cast
-        found = await self.searcher.search(" ".join(people), hybrid=hybrid)
+        found = await self.searcher.search(" ".join(people), hybrid=hybrid, scope=scope)
         forms = {name: _name_parts(name) for name in people}
 
         def named(hit: Hit) -> int:
@@ -179,7 +240,13 @@ class Library:
         return await self.searcher.names()
 
     async def reasons(
-        self, question: str, previous: str, shown: int, *, hybrid: bool | None = None
+        self,
+        question: str,
+        previous: str,
+        shown: int,
+        *,
+        hybrid: bool | None = None,
+        scope: Scope = None,
     ) -> Answer:
         """A "why?" after `previous`: sentences that give reasons ("because", "so that", "in
         exchange for" …) for what the previous answer said, other than the quotes it showed,
@@ -187,12 +254,14 @@ class Library:
 
         The reasons are looked for around the question and around each quote shown (a reason
         is often in the passage next to the claim, not next to the question's words)."""
-        before = compose(await self.searcher.search(previous, hybrid=hybrid))
+        ids = await self.collections.ids(scope)
+        before = compose(await self.searcher.search(previous, hybrid=hybrid, scope=ids))
         seen = {quote.text for quote in before.quotes}
-        result = await self.searcher.search(question, hybrid=hybrid)
+        result = await self.searcher.search(question, hybrid=hybrid, scope=ids)
         pools = [result.hits] if not result.abstained else []
         for quote in before.quotes[: max(shown, 1)]:
-            pools.append((await self.searcher.search(quote.text, hybrid=hybrid)).hits)
+            found = await self.searcher.search(quote.text, hybrid=hybrid, scope=ids)
+            pools.append(found.hits)
         quotes = _reason_quotes(pools, seen, self._max_bullets)
         if not quotes:
             return Answer(question, replace(result, abstained=True, reason=NO_REASON), ())
@@ -250,16 +319,16 @@ class Story:
     name: str
     examples: tuple[str, ...]
     standing_questions: tuple[str, ...] = ()  # what the daily digest's key points answer
+    slug: str = ""  # the collection the bundled sources form (knowledge/collections.py)
 
 
 def load_story(path: Path | None = None) -> Story:
-    """The story's name and example questions, from `data/story.toml` (data, not code)."""
-    text = (path or Path(str(resources.files("knowledge") / "data" / "story.toml"))).read_text(
-        encoding="utf-8"
-    )
-    data = tomllib.loads(text)
+    """The story's name, collection slug and example questions, from `data/story.toml`
+    (data, not code)."""
+    data = tomllib.loads((path or story_file()).read_text(encoding="utf-8"))
     return Story(
         str(data.get("name", "")),
         tuple(str(q) for q in data.get("examples", ())),
         tuple(str(q) for q in data.get("standing_questions", ())),
+        str(data.get("slug", "")),
     )

@@ -259,6 +259,54 @@ async def m009_delivery_fencing(db: aiosqlite.Connection) -> None:
     )
 
 
+async def m010_collections(db: aiosqlite.Connection) -> None:
+    """Collections (knowledge/collections.py): which sources each holds (the engines filter a
+    search by it before ranking, see knowledge/collection_store.py) and which ones a chat
+    searches (bot/chat_store.py). Chats bind to ids, so renaming a slug keeps them bound.
+
+    Every source already indexed joins the bundled story's collection (slug and title from
+    the story file), so an existing install answers exactly as before.
+    """
+    from knowledge.collections import bundled_collection
+
+    bundled = bundled_collection()
+    await _run(
+        db,
+        """
+        CREATE TABLE collections (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: chats bind to ids
+            slug TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        """
+        CREATE TABLE source_collections (
+            source_id TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+            PRIMARY KEY (collection_id, source_id)
+        )""",
+        "CREATE INDEX source_collections_source ON source_collections(source_id)",
+        """
+        CREATE TABLE chat_collections (
+            platform TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (platform, chat_id, collection_id)
+        )""",
+    )
+    if await db.execute_fetchall("SELECT 1 FROM sources LIMIT 1"):
+        await db.execute(
+            "INSERT INTO collections (slug, title, created_at) VALUES (?, ?, datetime('now'))",
+            (bundled.slug, bundled.title),
+        )
+        await db.execute(
+            "INSERT INTO source_collections (source_id, collection_id)"
+            " SELECT id, (SELECT id FROM collections WHERE slug = ?) FROM sources",
+            (bundled.slug,),
+        )
+
+
 async def m011_arrivals(db: aiosqlite.Connection) -> None:
     """What's new: when each source arrived and what changed when it was updated in place.
 
@@ -310,7 +358,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     m007_passage_sections,
     m008_health_row,
     m009_delivery_fencing,
-    m011_arrivals,  # m010_collections comes first (issue 18; ordered at merge)
+    m010_collections,
+    m011_arrivals,
 )
 
 

@@ -29,7 +29,7 @@ from knowledge.scoring import (
     sentence_scores,
     sentence_texts,
 )
-from knowledge.store import Store
+from knowledge.store import ScopeIds, Store
 from knowledge.text import fold, specificity
 from knowledge.understanding import Cast, Focus
 from knowledge.unsaid import NOTHING, Unsaid, unsaid, variants
@@ -75,9 +75,13 @@ class SearchResult:
 class SearchEngine(Protocol):
     """Where BM25 candidates come from: the store's FTS5 (default) or `TantivyEngine`."""
 
-    async def fts_search(self, match: str, limit: int) -> list[tuple[Passage, str, float]]: ...
+    async def fts_search(
+        self, match: str, limit: int, scope: ScopeIds = None
+    ) -> list[tuple[Passage, str, float]]: ...
 
-    async def term_document_counts(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]: ...
+    async def term_document_counts(
+        self, terms: Iterable[str], scope: ScopeIds = None
+    ) -> tuple[int, dict[str, int]]: ...
 
 
 class Searcher:
@@ -104,8 +108,9 @@ class Searcher:
         self._generation = -1
         self._metas: dict[str, SourceMeta] = {}
         self._cast = Cast(())  # the people and sources questions may name, per generation
-        self._df: dict[str, int] = {}
-        self._total = 0
+        self._casts: dict[frozenset[int], Cast] = {}  # the same, of a scope's sources only
+        self._df: dict[tuple[ScopeIds, str], int] = {}  # per scope: see `_weights`
+        self._totals: dict[ScopeIds, int] = {}
         self._stems: OrderedDict[int, Analysed] = OrderedDict()
         self._names: NameVocabulary | None = None  # built on first use, per generation
         self._newest_year = 0  # of the dated sources, per generation
@@ -126,18 +131,23 @@ class Searcher:
         limit: int | None = None,
         hybrid: bool | None = None,
         ranking: RankingWeights | None = None,
+        scope: ScopeIds = None,
     ) -> SearchResult:
         """Rank passages for `question`; `hybrid=False` forces BM25 only (eval compares);
-        `ranking` overrides the hybrid weights for this call (benchmarks compare them)."""
+        `ranking` overrides the hybrid weights for this call (benchmarks compare them);
+        `scope`: only passages of these collections (ids; None: all), filtered by the engines
+        themselves before they rank."""
         await self._refresh()
         question, read_as = (await self.names()).correct(question)
         query = self._parser.parse(question)
-        focus = self._cast.understand(question)
+        focus = (await self._cast_of(scope)).understand(question)
         if query.empty:
             empty = "the question has no searchable words"
             return SearchResult(query, (), {}, True, empty, focus=focus, read_as=read_as)
         widen = 1 if focus.source_id is None and focus.speaker is None else FOCUS_WIDEN
-        fetched = await self._engine.fts_search(query.fts(), (limit or self._candidates) * widen)
+        fetched = await self._engine.fts_search(
+            query.fts(), (limit or self._candidates) * widen, scope
+        )
         # BM25 is scaled by the best match before any restriction: filtering to one source or
         # speaker must not rescale it (the best allowed match would become 1.0, and length
         # noise among passages that only match the source's own name would outrank content).
@@ -145,7 +155,7 @@ class Searcher:
         rows = [r for r in fetched if _allowed(r[0], focus)][: limit or self._candidates]
         evidence, reduced = None, list[tuple[str, str]]()
         ranking = ranking or self._ranking
-        weights = await self._weights(query)
+        weights = await self._weights(query, scope)
         if self._vectors is not None and hybrid is not False:
             from knowledge.hybrid import vector_candidates
 
@@ -154,10 +164,10 @@ class Searcher:
             if ranking.canonical:
                 text = self._parser.canonical(text, keep=ranking.canonical == "append")
             # the question without each idea no passage holds, in the question's own batch
-            absent = [g.asked for g in query.groups if not self._df.get(g.fts())]
+            absent = [g.asked for g in query.groups if not self._df.get((scope, g.fts()))]
             reduced = variants(text, absent)
             await self._vectors.query_vectors([text, *(r for _, r in reduced)])
-            evidence, extra = await vector_candidates(self._vectors, text, focus, known)
+            evidence, extra = await vector_candidates(self._vectors, text, focus, known, scope)
             rows += extra
         ranked = await self._rank(query, rows, weights, focus, evidence, top_bm25, ranking)
         hits = diversify(
@@ -167,7 +177,10 @@ class Searcher:
         )
         semantic = evidence is not None
         support, reason = evidence_of(
-            query, hits, after=self._after_sources(query), stable=self._stable_weights(query)
+            query,
+            hits,
+            after=self._after_sources(query, scope),
+            stable=self._stable_weights(query, scope),
         )
         abstained, doubt = True, NOTHING
         if support:
@@ -360,45 +373,63 @@ class Searcher:
             (int(m.date[:4]) for m in self._metas.values() if _dated(m.date)), default=0
         )
         self._cast = Cast(self._metas.values())
+        self._casts.clear()
         self._df.clear()
+        self._totals.clear()
         self._stems.clear()
         self._names = None
         self._generation = self._store.generation
 
-    async def _weights(self, query: Query) -> dict[str, float]:
+    async def _cast_of(self, scope: ScopeIds) -> Cast:
+        """The sources and people a question in `scope` may name: only the scope's (a source
+        of another collection is never searched, and matching every source's name costs time
+        in proportion to all of them)."""
+        if scope is None:
+            return self._cast
+        cast = self._casts.get(scope)
+        if cast is None:
+            ids = await self._store.source_ids_in(scope)
+            cast = self._casts[scope] = Cast(m for sid, m in self._metas.items() if sid in ids)
+        return cast
+
+    async def _weights(self, query: Query, scope: ScopeIds = None) -> dict[str, float]:
         """BM25-style idf per idea, scaled by how specific the asked words are in English.
 
-        An idea absent from the index gets the highest idf.
+        An idea absent from the index gets the highest idf. Counted in the scope searched:
+        an answer in one collection weighs the question's ideas as if only that collection
+        were indexed (bench/collections.py measures why: with counts over every collection,
+        a word common in another story looked common in this one too).
         """
         keys = [(g, g.fts()) for g in query.groups]
-        missing = [key for _, key in keys if key not in self._df]
-        if missing:
-            self._total, counts = await self._engine.term_document_counts(missing)
-            self._df.update(counts)
-        n = max(self._total, 1)
+        missing = [key for _, key in keys if (scope, key) not in self._df]
+        if missing or scope not in self._totals:
+            total, counts = await self._engine.term_document_counts(missing, scope)
+            self._totals[scope] = total
+            self._df.update({(scope, key): n for key, n in counts.items()})
+        n = max(self._totals[scope], 1)
         return {
-            g.label: math.log(1 + (n - self._df[key] + 0.5) / (self._df[key] + 0.5))
+            g.label: math.log(1 + (n - self._df[scope, key] + 0.5) / (self._df[scope, key] + 0.5))
             * specificity(g.asked)
             for g, key in keys
         }
 
-    def _stable_weights(self, query: Query) -> dict[str, float]:
+    def _stable_weights(self, query: Query, scope: ScopeIds = None) -> dict[str, float]:
         """The refusal's weights for the question's ideas: how specific each is in everyday
         English, doubled for an idea no passage holds. Ranking keeps corpus idf, but the refusal
         must not depend on what else is indexed: with idf, ingesting an unrelated story made
         every word of the first one rarer, so its near-misses got answered (dev2, hybrid: 9/22
         refused -> 6/22 with four licence texts ingested; with these weights 8/22 -> 7/22)."""
         return {
-            g.label: specificity(g.asked) * (ABSENT if not self._df.get(g.fts()) else 1.0)
+            g.label: specificity(g.asked) * (ABSENT if not self._df.get((scope, g.fts())) else 1.0)
             for g in query.groups
         }
 
-    def _after_sources(self, query: Query) -> str:
+    def _after_sources(self, query: Query, scope: ScopeIds = None) -> str:
         """A year the question names that is later than every dated source and in no passage."""
         newest = self._newest_year
         for group in query.groups:
             year = _YEAR.fullmatch(group.label)
-            if year and int(group.label) > newest > 0 and not self._df.get(group.fts()):
+            if year and int(group.label) > newest > 0 and not self._df.get((scope, group.fts())):
                 return group.label
         return ""
 

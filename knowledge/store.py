@@ -22,10 +22,12 @@ import aiosqlite
 from knowledge.migrations import apply_migrations
 from knowledge.models import Document, Passage, Source, SourceMeta, Speaker
 from knowledge.passage_changes import record_replacement
+from knowledge.scope_filter import RANKED, ScopeFilters
 from knowledge.store_errors import StoreOpenError, open_error
 from knowledge.store_health import HEALTH_BUSY_MS, check_database, touch_health_row
 
 BUSY_TIMEOUT_MS = 5000
+ScopeIds = frozenset[int] | None  # collection ids (knowledge/collection_store.py); None: all
 
 
 Clock = Callable[[], datetime]
@@ -145,6 +147,7 @@ class Store:
         self._checker = checker  # the health check's own connection (knowledge/store_health.py)
         self._write_lock = asyncio.Lock()
         self.generation = 0  # bumped when indexed content changes; search caches key on it
+        self._scope_filters = ScopeFilters(reader)  # how FTS5 searches some collections
 
     @classmethod
     async def open(cls, path: Path | str, *, clock: Clock = system_clock) -> Store:
@@ -273,9 +276,19 @@ class Store:
         rows = await self._reader.execute_fetchall("SELECT id, meta FROM sources")
         return {source_id: meta_from_json(meta) for source_id, meta in rows}
 
-    async def passage_count(self) -> int:
+    async def passage_count(self, scope: ScopeIds = None) -> int:
+        if scope is not None:
+            return (await self._scope_filters.get(scope, self.generation)).passages
         rows = await self._reader.execute_fetchall("SELECT count(*) FROM passages")
         return int(next(iter(rows))[0])
+
+    async def source_ids_in(self, scope: frozenset[int]) -> frozenset[str]:
+        """The ids of the sources in the collections `scope`."""
+        ids = ",".join(str(int(c)) for c in sorted(scope))  # ints only: safe in the SQL text
+        rows = await self._reader.execute_fetchall(
+            f"SELECT source_id FROM source_collections WHERE collection_id IN ({ids})"  # noqa: S608
+        )
+        return frozenset(sid for (sid,) in rows)
 
     async def passages_of(self, source_id: str) -> list[Passage]:
         """A source's passages in reading order (what's new quotes from them)."""
@@ -293,32 +306,56 @@ class Store:
 
     # -- search --------------------------------------------------------------------------
 
-    async def fts_search(self, match: str, limit: int) -> list[tuple[Passage, str, float]]:
-        """Run an already-escaped FTS5 MATCH expression.
+    async def fts_search(
+        self, match: str, limit: int, scope: ScopeIds = None
+    ) -> list[tuple[Passage, str, float]]:
+        """Run an already-escaped FTS5 MATCH expression, in the collections `scope` (ids;
+        None: all). Other collections' passages are never scored: FTS5 skips them or drops
+        them as it yields them, before bm25() and the sort (knowledge/scope_filter.py).
 
         Returns (passage, keywords, score) best first, with score = -bm25 so higher wins.
         """
+        if scope is not None and not scope:
+            return []
+        ranked, params = (
+            f"{RANKED} WHERE passages_fts MATCH ? ORDER BY score LIMIT ?",
+            [
+                match,
+                limit,
+            ],
+        )
+        if scope is not None:
+            scoped = await self._scope_filters.get(scope, self.generation)
+            ranked, params = scoped.ranked(), scoped.ranked_params(match, limit)
         rows = await self._reader.execute_fetchall(
-            "SELECT p.id, p.source_id, p.position, p.text, p.speaker, p.section, p.keywords,"
-            " s.score"
-            " FROM (SELECT rowid, bm25(passages_fts, 1.0, 0.5) AS score FROM passages_fts"
-            "       WHERE passages_fts MATCH ? ORDER BY score LIMIT ?) AS s"
-            " JOIN passages p ON p.id = s.rowid ORDER BY s.score",
-            (match, limit),
+            "SELECT p.id, p.source_id, p.position, p.text, p.speaker, p.section, p.keywords,"  # noqa: S608 - fixed SQL
+            f" s.score FROM ({ranked}) AS s JOIN passages p ON p.id = s.rowid ORDER BY s.score",
+            params,
         )
         return [
             (Passage(pid, sid, pos, text, speaker, section), keywords, -score)
             for pid, sid, pos, text, speaker, section, keywords, score in rows
         ]
 
-    async def term_document_counts(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
-        """How many passages contain each (escaped) FTS term; used to weigh query terms."""
-        total = await self.passage_count()
+    async def term_document_counts(
+        self, terms: Iterable[str], scope: ScopeIds = None
+    ) -> tuple[int, dict[str, int]]:
+        """How many passages (of the collections `scope`) contain each (escaped) FTS term;
+        used to weigh query terms."""
+        if scope is not None and not scope:
+            return 0, dict.fromkeys(terms, 0)
+        total = await self.passage_count(scope)
+        scoped = None if scope is None else await self._scope_filters.get(scope, self.generation)
         counts: dict[str, int] = {}
         for term in terms:
-            rows = await self._reader.execute_fetchall(
-                "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (term,)
-            )
+            if scoped is None:
+                rows = await self._reader.execute_fetchall(
+                    "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (term,)
+                )
+            else:
+                rows = await self._reader.execute_fetchall(
+                    scoped.count(), scoped.count_params(term)
+                )
             counts[term] = int(next(iter(rows))[0])
         return total, counts
 
@@ -364,6 +401,7 @@ async def _connect(path: Path, busy_ms: int = BUSY_TIMEOUT_MS) -> aiosqlite.Conn
         await db.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         await db.execute("PRAGMA foreign_keys=ON")
         await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute("PRAGMA temp_store=MEMORY")  # knowledge/scope_filter.py's tables
     except BaseException:
         await db.close()
         raise

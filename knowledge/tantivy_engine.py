@@ -17,7 +17,7 @@ from typing import Any
 import tantivy
 
 from knowledge.models import Passage
-from knowledge.store import Store
+from knowledge.store import ScopeIds, Store
 
 HEAP_BYTES = 32 * 1024 * 1024
 
@@ -26,6 +26,7 @@ def _schema() -> Any:
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("pid", stored=True, indexed=True, fast=True)
     builder.add_text_field("source", stored=False, tokenizer_name="raw")
+    builder.add_text_field("scope", stored=False, tokenizer_name="raw")  # collection ids
     builder.add_text_field("text", stored=False, tokenizer_name="en_stem")
     builder.add_text_field("keywords", stored=False, tokenizer_name="en_stem")
     return builder.build()
@@ -40,12 +41,17 @@ class TantivyEngine:
         self._generation = -1
         self._hashes: dict[str, str] = {}
         self._total = 0
+        self._totals: dict[frozenset[int], int] = {}  # passages per scope, this generation
         self._lock = asyncio.Lock()
 
-    async def fts_search(self, match: str, limit: int) -> list[tuple[Passage, str, float]]:
+    async def fts_search(
+        self, match: str, limit: int, scope: ScopeIds = None
+    ) -> list[tuple[Passage, str, float]]:
+        if scope is not None and not scope:
+            return []
         await self._sync()
         searcher = self._index.searcher()
-        hits = searcher.search(self._query(match), limit).hits
+        hits = searcher.search(self._query(match, scope), limit).hits
         scores = {searcher.doc(address)["pid"][0]: score for score, address in hits}
         if not scores:
             return []
@@ -62,16 +68,38 @@ class TantivyEngine:
         ]
         return sorted(found, key=lambda row: (-row[2], row[0].id))
 
-    async def term_document_counts(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
+    async def term_document_counts(
+        self, terms: Iterable[str], scope: ScopeIds = None
+    ) -> tuple[int, dict[str, int]]:
         await self._sync()
         searcher = self._index.searcher()
-        counts = {term: searcher.search(self._query(term), count=True).count for term in terms}
-        return self._total, counts
+        counts = {
+            term: searcher.search(self._query(term, scope), count=True).count for term in terms
+        }
+        if scope is None:
+            return self._total, counts
+        total = self._totals.get(scope)
+        if total is None:  # per generation: `_sync` empties it
+            total = self._totals[scope] = searcher.search(
+                self._scope_filter(scope), count=True
+            ).count
+        return total, counts
 
-    def _query(self, match: str) -> Any:
-        return self._index.parse_query(
+    def _query(self, match: str, scope: ScopeIds = None) -> Any:
+        """The question's terms; with a scope, also a term filter on the collection ids that
+        scores nothing (the passages' ranking is the same as without it) and lets tantivy skip
+        other collections' documents while it intersects the posting lists."""
+        query = self._index.parse_query(
             match, ["text", "keywords"], field_boosts={"text": 1.0, "keywords": 0.5}
         )
+        if scope is None:
+            return query
+        must = tantivy.Occur.Must
+        return tantivy.Query.boolean_query([(must, query), (must, self._scope_filter(scope))])
+
+    def _scope_filter(self, scope: frozenset[int]) -> Any:
+        terms = tantivy.Query.term_set_query(self._index.schema, "scope", sorted(map(str, scope)))
+        return tantivy.Query.const_score_query(terms, 0.0)
 
     async def _sync(self) -> None:
         """Mirror the store: drop sources removed or changed since the last sync, add new ones."""
@@ -80,12 +108,13 @@ class TantivyEngine:
                 return
             generation = self._store.generation
             reader = self._store.reader
-            current: dict[str, str] = {
-                source_id: content_hash
-                for source_id, content_hash in await reader.execute_fetchall(
-                    "SELECT id, content_hash FROM sources"
-                )
-            }
+            # the key includes the source's collections: one that moved is indexed again
+            keyed = await reader.execute_fetchall(
+                "SELECT s.id, s.content_hash || ':' || coalesce((SELECT group_concat("
+                "collection_id) FROM source_collections c WHERE c.source_id = s.id), '')"
+                " FROM sources s"
+            )
+            current: dict[str, str] = {str(sid): str(key) for sid, key in keyed}
             stale = [s for s, h in self._hashes.items() if current.get(s) != h]
             fresh = [s for s, h in current.items() if self._hashes.get(s) != h]
             rows: list[Any] = []
@@ -93,7 +122,9 @@ class TantivyEngine:
                 chunk = fresh[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 rows += await reader.execute_fetchall(
-                    "SELECT id, source_id, text, keywords FROM passages"  # noqa: S608
+                    "SELECT id, source_id, text, keywords, (SELECT group_concat(collection_id,"  # noqa: S608
+                    " ' ') FROM source_collections c WHERE c.source_id = passages.source_id)"
+                    " FROM passages"
                     f" WHERE source_id IN ({marks})",
                     tuple(chunk),
                 )
@@ -102,6 +133,7 @@ class TantivyEngine:
             self._total = int(
                 next(iter(await reader.execute_fetchall("SELECT count(*) FROM passages")))[0]
             )
+            self._totals.clear()
             self._generation = generation
 
     def _apply(self, stale: list[str], rows: list[Any]) -> None:
@@ -110,9 +142,10 @@ class TantivyEngine:
         writer = self._index.writer(heap_size=HEAP_BYTES, num_threads=1)
         for source_id in stale:
             writer.delete_documents_by_term("source", source_id)
-        for pid, source_id, text, keywords in rows:
+        for pid, source_id, text, keywords, scope in rows:
+            ids = (scope or "").split()  # the source's collection ids, "1 4"
             writer.add_document(
-                tantivy.Document(pid=pid, source=source_id, text=text, keywords=keywords)
+                tantivy.Document(pid=pid, source=source_id, text=text, keywords=keywords, scope=ids)
             )
         writer.commit()
         writer.wait_merging_threads()

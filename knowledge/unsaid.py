@@ -1,10 +1,10 @@
 """What the question asks that the quoted passages do not say, measured by meaning.
 
-A near-miss question names what the sources know and asks for an attribute they never mention
-("north korea population?", "how did X react", "what did Y say about it"): the passages about
-the entity are close to it in meaning, so closeness alone answers it. Word overlap cannot
-tell either: answerable paraphrases hold words no passage holds too ("distros", "ep", "hunger
-problem" for "food shortages"). The difference is what the missing word does to the meaning:
+A near-miss question names what the sources know and asks for an attribute they never
+mention ("what is the town's population?", "how did X react", "what did Y say about it"): the
+passages about the entity are close to it in meaning, so closeness alone answers it. Word
+overlap cannot tell either: answerable paraphrases hold words no passage holds too ("distros",
+"ep", "hunger" for "food shortages"). The difference is what the missing word does to the meaning:
 drop "hunger" and the question moves away from the passage about food shortages (the passage
 said it in other words); drop "population" and the question moves towards the passages (they
 are about the rest of the question, not that). So, for each idea no passage holds, the question

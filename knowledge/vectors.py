@@ -28,8 +28,9 @@ import numpy as np
 from knowledge.embeddings import BATCH_SIZE, Embedder
 from knowledge.models import Passage
 from knowledge.neighbours import Neighbours
-from knowledge.sentence_vectors import SentenceVectors, text_hash
+from knowledge.sentence_vectors import SentenceVectors
 from knowledge.store import Store
+from knowledge.text import text_hash
 
 STORAGE_DTYPE = np.float16
 ENCODE_CHUNK = BATCH_SIZE  # passages per encode call and per transaction at ingest
@@ -57,6 +58,7 @@ class VectorIndex:
         self._sources = np.zeros(0, dtype=np.int32)
         self._speakers = np.zeros(0, dtype=np.int32)
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._masks: dict[frozenset[int], np.ndarray] = {}  # per scope, this generation's rows
         self.sentences = SentenceVectors(store, embedder, STORAGE_DTYPE)
 
     @property
@@ -152,16 +154,34 @@ class VectorIndex:
         source_id: str | None = None,
         speaker: str | None = None,
         top: int = NEIGHBOURS_IN_ORDER,
+        rows: np.ndarray | None = None,
     ) -> Neighbours:
-        """Every passage's cosine to `vector` (optionally only one source's or speaker's), the
-        closest `top` in order."""
+        """Every passage's cosine to `vector` (optionally only one source's or speaker's, or
+        only the `rows` a scope allows, see `scope_mask`), the closest `top` in order."""
         sims = self._matrix @ vector.astype(np.float32) if len(self._ids) else np.zeros(0)
-        allowed = np.ones(len(self._ids), dtype=bool)
+        allowed = np.ones(len(self._ids), dtype=bool) if rows is None else rows.copy()
         if source_id is not None:
             allowed &= self._sources == self._source_codes.get(source_id, -1)
         if speaker is not None:
             allowed &= self._speakers == self._speaker_codes.get(speaker, -1)
         return Neighbours(sims, self._ids, self._rows, allowed, top)
+
+    async def scope_mask(self, scope: frozenset[int] | None) -> np.ndarray | None:
+        """Which rows of the matrix belong to the collections `scope` (None: no mask), read
+        once per loaded generation: a question in one collection never ranks the others."""
+        if scope is None:
+            return None
+        mask = self._masks.get(scope)
+        if mask is None or len(mask) != len(self._ids):
+            marks = ",".join("?" * len(scope))  # placeholders only; the ids are parameters
+            rows = await self._store.read(
+                "SELECT p.id FROM passages p JOIN source_collections c"  # noqa: S608
+                f" ON c.source_id = p.source_id WHERE c.collection_id IN ({marks})",
+                sorted(scope),
+            )
+            mask = np.isin(self._ids, np.asarray([pid for (pid,) in rows], dtype=np.int64))
+            self._masks[scope] = mask
+        return mask
 
     async def passages(self, ids: list[int]) -> list[tuple[Passage, str]]:
         """The passages (and their keyword column) for ids, in the order given."""
@@ -224,6 +244,7 @@ class VectorIndex:
             [speakers.setdefault(owners[pid][1], len(speakers)) for pid in ids], dtype=np.int32
         )
         self._source_codes, self._speaker_codes = sources, speakers
+        self._masks = {}
         if not ids:
             self._matrix = np.zeros((0, 0), dtype=np.float32)
             return

@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import App, open_app
 from bot.config import load_settings
+from tests.web_sources import SourceServer
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -22,6 +23,15 @@ def _ptb_timedelta() -> Iterator[None]:
         # the embedding model in every app would cost seconds per test.
         patch.setenv("BRIEFBOT_SEMANTIC__ENABLED", "off")
         yield
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[SourceServer]:
+    """The local web server of test pages, PDFs and feeds (tests/web_sources.py)."""
+    served = SourceServer()
+    await served.start()
+    yield served
+    await served.aclose()
 
 
 @pytest.fixture

@@ -127,7 +127,7 @@ async def test_a_mention_gets_a_cited_embed_and_chatter_is_ignored(fake: FakeDis
     await fake.wait_for_request("POST", f"/channels/{FakeDiscord.CHANNEL_ID}/typing")
     assert {c["name"] for c in fake.commands} == {
         "start", "ask", "help", "sources", "more", "why", "new", "digest", "subscribe",
-        "unsubscribe", "settings",
+        "unsubscribe", "settings", "collections", "use",
     }  # fmt: skip
     assert not (fake.intents or 0) & FakeDiscord.MESSAGE_CONTENT_INTENT
 

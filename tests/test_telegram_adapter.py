@@ -78,7 +78,7 @@ async def test_a_direct_question_gets_a_quoted_cited_html_answer(fake: FakeTeleg
     [menu] = fake.commands.values()
     assert [c["command"] for c in menu] == [
         "start", "help", "ask", "more", "why", "sources", "new", "digest", "subscribe",
-        "unsubscribe", "settings",
+        "unsubscribe", "settings", "collections", "use",
     ]  # fmt: skip
 
 

@@ -8,10 +8,11 @@ the other wings', so adapters need no change; they speak to the knowledge layer 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from bot.core.catalogue import Argument, Audience, ChatCommand
 from bot.core.model import Message, Reply, ReplyKind
+from knowledge.collections import CollectionError, check_slug
 from knowledge.ingest import IngestReport
 from knowledge.library import Library
 from knowledge.readers.fetch import is_url
@@ -19,6 +20,10 @@ from knowledge.readers.fetch import is_url
 REFUSAL = (
     "Sorry, only the bot's admins can add or remove sources. "
     "Ask one of them, or see /sources for what I already know."
+)
+USAGE = (
+    "Usage: /ingest URL [into SLUG] — a web page, PDF, text file or RSS/Atom feed, added to "
+    "this chat's first collection or to SLUG (see /collections)."
 )
 _VERBS = {
     "added": "Added",
@@ -29,19 +34,28 @@ _VERBS = {
 
 
 class AdminCommands:
-    def __init__(self, library: Library, admins: Iterable[str]) -> None:
+    def __init__(
+        self,
+        library: Library,
+        admins: Iterable[str],
+        first_collection: Callable[[Message], Awaitable[str | None]] | None = None,
+    ) -> None:
+        """`first_collection`: where `/ingest URL` adds in this chat (its first collection,
+        see bot/collections/scopes.py); None: the bundled story's collection."""
         self._library = library
         self._admins = frozenset(a.strip() for a in admins)
+        self._first_collection = first_collection
 
     def commands(self) -> tuple[ChatCommand, ...]:
         """The declarations for the catalogue; /ingest also counts against its own limit."""
         admins = Audience.ADMINS
         url = Argument("url", "URL", "A web page, PDF, text file or feed", required=True)
+        into = Argument("collection", "into SLUG", "The collection (default: this chat's first)")
         source = Argument("source_id", "SOURCE_ID", "The id /sources shows", required=True)
-        ingest = "add a web page, PDF, text file or feed"
+        ingest = "add a web page, PDF, text file or feed (to this chat's first collection)"
         forget = "remove a source (its id: /sources)"
         return (
-            ChatCommand("ingest", ingest, self.ingest, (url,), admins, ingest_limited=True),
+            ChatCommand("ingest", ingest, self.ingest, (url, into), admins, ingest_limited=True),
             ChatCommand("forget", forget, self.forget, (source,), admins),
         )
 
@@ -51,16 +65,29 @@ class AdminCommands:
     async def ingest(self, message: Message, argument: str) -> Reply:
         if not self.is_admin(message):
             return _refuse()
-        url = argument.strip().split()[0] if argument.strip() else ""
-        if not is_url(url):
-            return _info("Usage: /ingest URL — a web page, PDF, text file or RSS/Atom feed.")
-        reports = await self._library.ingest_url(url)
+        words = argument.split()
+        if len(words) == 3 and words[1].lower() == "into":
+            del words[1]  # "URL into SLUG"; a slash command's option gives "URL SLUG"
+        url = words[0] if words else ""
+        if not is_url(url) or len(words) > 2:
+            return _info(USAGE)
+        if len(words) == 2:
+            collection: str | None = words[1]
+        elif self._first_collection is not None:
+            collection = await self._first_collection(message)
+        else:
+            collection = None
+        try:
+            reports = await self._library.ingest_url(url, collection)
+        except CollectionError as exc:
+            return _info(f"{exc} {USAGE}")
         failed = [r for r in reports if r.failed]
         lines = tuple(_line(r) for r in reports[:10])
         if len(reports) > 10:
             lines += (f"… and {len(reports) - 10} more.",)
         kind = ReplyKind.ERROR if failed and len(failed) == len(reports) else ReplyKind.INFO
-        return Reply(kind=kind, title="Ingest", body=lines, footer=("See /sources.",))
+        where = f" (into {check_slug(collection)})" if collection else ""
+        return Reply(kind=kind, title=f"Ingest{where}", body=lines, footer=("See /sources.",))
 
     async def forget(self, message: Message, argument: str) -> Reply:
         if not self.is_admin(message):

@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.chat_store import ChatStore
 from bot.core import feedback, replies
@@ -30,6 +30,7 @@ from bot.core.help import help_reply
 from bot.core.model import Message, Reply, ReplyKind
 from bot.core.why import why_reply
 from knowledge.answer import Answer
+from knowledge.collections import Scope
 from knowledge.followup import resolve
 from knowledge.library import Library
 from knowledge.text import sanitize
@@ -43,6 +44,24 @@ MAX_MESSAGE_CHARS = 1000
 Handler0 = Callable[[Message], Awaitable[Reply]]
 
 
+class Scopes(Protocol):
+    """Which collections a chat searches (bot/collections/scopes.py `ChatScopes`)."""
+
+    async def scope(self, platform: str, chat_id: str) -> Scope: ...
+
+    async def header(self, scope: Scope, answer: Answer) -> str: ...
+
+
+class Everywhere:
+    """Every chat searches every collection (a core built without collections)."""
+
+    async def scope(self, platform: str, chat_id: str) -> Scope:
+        return None
+
+    async def header(self, scope: Scope, answer: Answer) -> str:
+        return ""
+
+
 class Core:
     def __init__(
         self,
@@ -54,6 +73,7 @@ class Core:
         chats: ChatStore | None = None,
         guard: Guard | None = None,
         commands: Iterable[ChatCommand] = (),
+        scopes: Scopes | None = None,
     ):
         """`commands`: the wings' declarations (the digest's, the admins'), after the core's
         own in /help and the menus."""
@@ -63,6 +83,7 @@ class Core:
         self._examples = examples
         self._chats = chats if chats is not None else ChatStore(library.store)
         self._guard = guard if guard is not None else Guard()
+        self._scopes: Scopes = scopes if scopes is not None else Everywhere()
         self._catalogue = Catalogue((*self.own_commands(), *commands))
 
     def own_commands(self) -> tuple[ChatCommand, ...]:
@@ -136,10 +157,28 @@ class Core:
                 return replies.hint(f"Type a question after my name, e.g. {self._example()}")
             if refusal := self._rate_limited(message):
                 return refusal
-            found, _ = await self._library.answer(question)
-            return replace(replies.answer_reply(found, question=_title(question)), buttons=())
+            scope = await self.scope_of(message)
+            found, _ = await self._library.answer(question, scope=scope)
+            reply = await self._headed(scope, found, question=_title(question))
+            return replace(reply, buttons=())
 
         return await self._safely(message, answer)
+
+    async def scope_of(self, message: Message) -> Scope:
+        """The collections this chat searches (None: every one); the digest asks too."""
+        return await self._scopes.scope(message.platform, message.chat_id)
+
+    async def chat_scope(self, platform: str, chat_id: str) -> Scope:
+        return await self._scopes.scope(platform, chat_id)
+
+    async def _headed(
+        self, scope: Scope, answer: Answer, *, question: str, reading_as: str = ""
+    ) -> Reply:
+        """The answer's reply; searched in several collections, its header names the one the
+        quotes come from."""
+        reply = replies.answer_reply(answer, question=question, reading_as=reading_as)
+        header = await self._scopes.header(scope, answer)
+        return replace(reply, body=(header, *reply.body)) if header else reply
 
     def admits(self, platform: str, chat_id: str) -> bool:
         """Is the chat inside `access.allowed_chats`? (The digest scheduler asks too.)"""
@@ -207,8 +246,11 @@ class Core:
         previous = await self._chats.vote(question_id, message.user_id, vote)
         return feedback.vote_ack(vote, previous)
 
-    async def ask(self, message: Message, question: str) -> tuple[Reply, Answer | None]:
-        """Answer a question and remember it for /more; also returns the raw answer (CLI, eval)."""
+    async def ask(
+        self, message: Message, question: str, *, within: Scope = None
+    ) -> tuple[Reply, Answer | None]:
+        """Answer a question and remember it for /more; also returns the raw answer (CLI, eval).
+        `within`: these collections instead of the chat's (`briefbot ask --collection`)."""
         question = sanitize(question).strip()
         if not question:
             return replies.hint("Ask me something, e.g. /ask " + self._example()), None
@@ -220,15 +262,19 @@ class Core:
         asked = question  # the title shows the person's own words; the note, how they were read
         question = resolved.question  # "and Putin?" -> "what does Putin want?"
         started = time.perf_counter()
+        scope = within if within is not None else await self.scope_of(message)
         if resolved.reasons and last:
-            answer = await self._library.reasons(question, resolved.previous, last[1])
+            answer = await self._library.reasons(question, resolved.previous, last[1], scope=scope)
         else:
-            answer, _ = await self._library.answer(question)
+            answer, _ = await self._library.answer(question, scope=scope)
         elapsed = time.perf_counter() - started
         if self._metrics is not None:
             self._metrics.question(message.platform, elapsed, abstained=answer.abstained)
-        reply = replies.answer_reply(
-            answer, question=_title(asked), reading_as=question if resolved.rewritten else ""
+        reply = await self._headed(
+            scope,
+            answer,
+            question=_title(asked),
+            reading_as=question if resolved.rewritten else "",
         )
         try:
             question_id = await self._chats.record_answer(  # /more state and log, one transaction
@@ -266,25 +312,25 @@ class Core:
         )
 
     async def _help(self, message: Message, argument: str) -> Reply:
-        return help_reply(
-            await self._library.sources(), self._story, self._examples, message, self._catalogue
-        )
+        sources = await self._library.sources(await self.scope_of(message))
+        return help_reply(sources, self._story, self._examples, message, self._catalogue)
 
     async def _ask_command(self, message: Message, argument: str) -> Reply:
         return (await self.ask(message, argument))[0]
 
     async def _sources(self, message: Message, argument: str) -> Reply:
-        return replies.sources_reply(await self._library.sources())
+        return replies.sources_reply(await self._library.sources(await self.scope_of(message)))
 
     async def _more(self, message: Message, argument: str) -> Reply:
         last = await self._library.store.last_question(message.platform, message.chat_id)
         if last is None:
             return replies.hint(replies.NO_EARLIER_QUESTION)
         question, shown = last
-        answer, _ = await self._library.answer(question, offset=shown)
+        scope = await self.scope_of(message)
+        answer, _ = await self._library.answer(question, offset=shown, scope=scope)
         if answer.result.abstained:
             return replies.hint("I had no answer to your last question, so there is nothing more.")
-        reply = replies.answer_reply(answer, question=f"More on: {_title(question)}")
+        reply = await self._headed(scope, answer, question=f"More on: {_title(question)}")
         try:
             await self._library.store.remember_question(
                 message.platform, message.chat_id, question, answer.next_offset
@@ -300,7 +346,7 @@ class Core:
         last = await self._library.store.last_question(message.platform, message.chat_id)
         if last is None:
             return replies.hint(replies.NO_EARLIER_QUESTION)
-        answer, _ = await self._library.answer(last[0])
+        answer, _ = await self._library.answer(last[0], scope=await self.scope_of(message))
         return why_reply(answer)
 
     def _example(self) -> str:

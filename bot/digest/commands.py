@@ -8,7 +8,9 @@ changes apply without a restart.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.chat_store import ChatStore
 from bot.config import DigestSettings
@@ -28,6 +30,7 @@ from bot.digest.schedule import (
     zone,
 )
 from bot.digest.store import Subscription, SubscriptionStore
+from knowledge.collections import Scope
 from knowledge.digest import DigestBuilder
 
 USAGE = (
@@ -47,13 +50,22 @@ class DigestCommands:
         settings: DigestSettings,
         clock: Clock | None = None,
         chats: ChatStore | None = None,
+        scope_of: Callable[[str, str], Awaitable[Scope]] | None = None,
     ) -> None:
-        """`chats`: where /digest reads and records when this chat last looked (/new too)."""
+        """`chats`: where /digest reads and records when this chat last looked (/new too).
+        `scope_of(platform, chat_id)`: the collections the chat searches; None: every one."""
         self._chats = chats
         self._subs = subscriptions
+        self._scope_of = scope_of
         self._builder = builder
         self._settings = settings
         self._clock = clock or SystemClock()
+
+    async def chat_zone(self, platform: str, chat_id: str) -> ZoneInfo:
+        """The zone of the chat's subscription, else the default: the zone in which other
+        wings (/new's "since monday") read a chat's days."""
+        sub = await self._subs.get(platform, chat_id)
+        return zone(sub.timezone if sub else self._settings.default_timezone)
 
     def commands(self) -> tuple[ChatCommand, ...]:
         """The declarations for the catalogue. Delivery needs a chat, so the daily ones are
@@ -137,8 +149,13 @@ class DigestCommands:
         if self._chats is not None:
             looked = await self._chats.last_looked(message.platform, message.chat_id)
         since = looked.astimezone(tz) if looked else None
+        scope = await self._scope_of(message.platform, message.chat_id) if self._scope_of else None
         digest = await self._builder.build(
-            now.astimezone(tz).date(), sub.seen_sources if sub else (), since=since, until=now
+            now.astimezone(tz).date(),
+            sub.seen_sources if sub else (),
+            since=since,
+            until=now,
+            scope=scope,
         )
         if self._chats is not None:
             await self._chats.mark_looked(message.platform, message.chat_id, now)

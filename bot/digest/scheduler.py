@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, timedelta
 
-from apscheduler.job import Job  # type: ignore[import-untyped]
-from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
-from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+from apscheduler.job import Job
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import DigestSettings
 from bot.core.clock import Clock, SystemClock
@@ -38,6 +38,7 @@ from bot.digest.reply import digest_reply
 from bot.digest.schedule import due_today, local_date, trigger_for, zone
 from bot.digest.store import Subscription, SubscriptionStore
 from bot.observability.metrics import Metrics
+from knowledge.collections import Scope
 from knowledge.digest import DigestBuilder
 
 log = logging.getLogger(__name__)
@@ -63,11 +64,13 @@ class DigestScheduler:
         backoff: float = 2.0,
         on_outcome: Callable[[str], None] | None = None,
         admits: Callable[[str, str], bool] | None = None,
+        scope_of: Callable[[str, str], Awaitable[Scope]] | None = None,
     ) -> None:
         """`admits(platform, chat_id)`: the chat allowlist (`Core.admits`); a subscription of a
         chat outside it (made before the allowlist was set) gets no digest. `limits`: each
         platform's send rates (its row in the platform table), for the pacer."""
         self._admits = admits or (lambda platform, chat_id: True)
+        self._scope_of = scope_of  # the chat's collections (`Core.chat_scope`); None: all
         self._subs = subscriptions
         self._builder = builder
         self._senders = dict(senders)
@@ -201,7 +204,10 @@ class DigestScheduler:
             return False
         try:
             since = sub.looked_at.astimezone(zone(sub.timezone)) if sub.looked_at else None
-            digest = await self._builder.build(day, sub.seen_sources, since=since, until=now)
+            scope = await self._scope_of(platform, chat_id) if self._scope_of else None
+            digest = await self._builder.build(
+                day, sub.seen_sources, since=since, until=now, scope=scope
+            )
         except Exception as exc:
             log.exception("could not build the digest for %s", sub.key)
             await self._subs.finish(claim, "failed", f"build error: {exc}", self._clock.now())
@@ -268,10 +274,12 @@ def build_digest_scheduler(
     admits: Callable[[str, str], bool],
     clock: Clock,
     limits: Mapping[str, Limits],
+    scope_of: Callable[[str, str], Awaitable[Scope]] | None = None,
 ) -> DigestScheduler:
     """The scheduler `briefbot run` starts: `senders` maps platform -> a started adapter's
-    sender, e.g. {"telegram": telegram_adapter}; each outcome is counted in `metrics`. Start
-    it after the adapters, close it before them."""
+    sender, e.g. {"telegram": telegram_adapter}; each outcome is counted in `metrics`;
+    `scope_of(platform, chat_id)`: the collections a chat's digest covers. Start it after the
+    adapters, close it before them."""
 
     def count(status: str) -> None:
         (metrics.digest_sent if status == "sent" else metrics.digest_failed)()
@@ -285,4 +293,5 @@ def build_digest_scheduler(
         on_outcome=count,
         admits=admits,
         limits=limits,
+        scope_of=scope_of,
     )

@@ -14,24 +14,24 @@ again says "Nothing new since …" until a source arrives.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, tzinfo
 
 from bot.chat_store import ChatStore
-from bot.config import DigestSettings
 from bot.core import replies
 from bot.core.catalogue import Argument, ChatCommand
 from bot.core.clock import Clock, SystemClock
 from bot.core.model import Message, Reply
-from bot.digest.schedule import zone
-from bot.digest.store import SubscriptionStore
 from bot.whatsnew.reply import MAX_SOURCES, new_reply
 from bot.whatsnew.since import SinceError, describe, parse_since
+from knowledge.collections import Scope
 from knowledge.library import Library
 
 log = logging.getLogger(__name__)
 
 NAME = "new"
 HELP_LINE = "what arrived or changed since this chat last looked"
+ZoneOf = Callable[[str, str], Awaitable[tzinfo]]
 FIRST_LOOK = timedelta(days=7)  # a chat that never looked: the last week
 
 
@@ -40,14 +40,18 @@ class WhatsNewCommands:
         self,
         library: Library,
         chats: ChatStore,
-        subscriptions: SubscriptionStore,
-        settings: DigestSettings,
+        zone_of: ZoneOf,
         clock: Clock | None = None,
+        scope_of: Callable[[str, str], Awaitable[Scope]] | None = None,
     ) -> None:
+        """`zone_of(platform, chat_id)`: the chat's time zone, in which "since monday" is
+        read (the digest wing's `chat_zone`: the zone of the chat's subscription).
+        `scope_of(platform, chat_id)`: the collections the chat searches (None: every one);
+        /new lists only their sources."""
+        self._scope_of = scope_of
         self._library = library
         self._chats = chats
-        self._subs = subscriptions
-        self._settings = settings
+        self._zone_of = zone_of
         self._clock = clock or SystemClock()
 
     def commands(self) -> tuple[ChatCommand, ...]:
@@ -57,14 +61,17 @@ class WhatsNewCommands:
 
     async def new(self, message: Message, argument: str) -> Reply:
         now = self._clock.now()
-        sub = await self._subs.get(message.platform, message.chat_id)
-        tz = zone(sub.timezone if sub else self._settings.default_timezone)
+        tz = await self._zone_of(message.platform, message.chat_id)
         try:
             asked = parse_since(argument, now, tz)
         except SinceError as exc:
             return replies.hint(str(exc))
         since = asked or await self.last_looked(message) or now - FIRST_LOOK
-        arrivals = await self._library.new_since(since, until=now, quoted=MAX_SOURCES)
+        scope = await self._scope_of(message.platform, message.chat_id) if self._scope_of else None
+        allowed = await self._library.collections.source_ids(scope)
+        arrivals = await self._library.new_since(
+            since, source_ids=allowed, until=now, quoted=MAX_SOURCES
+        )
         try:
             await self._chats.mark_looked(message.platform, message.chat_id, now)
         except Exception as exc:  # disk full, locked: the reply is computed, send it anyway

@@ -1,4 +1,5 @@
-"""Fixtures of the ingest tests: the local source server and an app with tight fetch limits."""
+"""Fixtures of the ingest tests: an app with tight fetch limits (the source server fixture
+is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import pytest
 
 from bot.app import App, open_app
 from bot.config import load_settings
-from tests.web_sources import SourceServer
 
 LIMITS = {
     "admins": ["console:boss"],
@@ -19,14 +19,6 @@ LIMITS = {
     "max_redirects": 3,
     "allow_private_networks": True,  # the source server is on 127.0.0.1
 }
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[SourceServer]:
-    served = SourceServer()
-    await served.start()
-    yield served
-    await served.aclose()
 
 
 @pytest.fixture

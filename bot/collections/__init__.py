@@ -1,0 +1,1 @@
+"""Collections in chats: which collections a chat searches, and the commands that choose them."""
