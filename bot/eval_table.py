@@ -84,7 +84,14 @@ def kinds_table(reports: dict[str, EvalReport]) -> Table:
 
 def rules_table(name: str, rules: list[Rule]) -> Table:
     """The refusal rule each fold chose on the others: a stable choice is a trustworthy one."""
-    table = Table("fold", "min coverage", "meaning weight", "confidence", title=f"rules, {name}")
+    table = Table(
+        "fold",
+        "min coverage",
+        "meaning weight",
+        "confidence",
+        "unsaid weight",
+        title=f"rules, {name}",
+    )
     for number, rule in enumerate(rules, 1):
         semantic = name == "hybrid"
         table.add_row(
@@ -92,5 +99,6 @@ def rules_table(name: str, rules: list[Rule]) -> Table:
             f"{rule.min_coverage:.2f}",
             f"{rule.weight:g}" if semantic else "",
             f"{rule.confidence:.2f}" if semantic else "",
+            f"{rule.unsaid:g}" if semantic else "",
         )
     return table

@@ -21,6 +21,7 @@ from knowledge.evaluation import EvalReport, bullets_hit
 
 COVERAGES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 WEIGHTS = (1.0, 1.5, 2.0, 3.0, 4.0)
+UNSAIDS = (0.0, 2.0, 4.0, 8.0, 12.0)  # how much what the passages do not say counts (hybrid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,10 @@ class Case:
 
     answerable: bool
     evidence: Evidence
+    pull: float = 0.0  # what the question asks that the passages do not say (`Unsaid.pull`)
+
+    def answered(self, rule: Rule, *, semantic: bool) -> bool:
+        return rule.answers(self.evidence, semantic=semantic, pull=self.pull)
 
 
 def split(count: int, folds: int, seed: int = 0) -> list[list[int]]:
@@ -42,10 +47,11 @@ def choose(cases: Sequence[Case], *, semantic: bool) -> Rule:
     """The rule that decides most `cases` right, then with the widest margin.
 
     BM25 alone has one setting (the coverage a passage needs); hybrid keeps that at its
-    default and chooses how much meaning counts and how much evidence is enough."""
+    default and chooses how much meaning counts, how much what the passages do not say counts
+    against them, and how much evidence is enough."""
     best: tuple[int, float, Rule] = (-1, 0.0, Rule())
     for rule in _candidates(cases, semantic=semantic):
-        correct = sum(rule.answers(c.evidence, semantic=semantic) == c.answerable for c in cases)
+        correct = sum(c.answered(rule, semantic=semantic) == c.answerable for c in cases)
         margin = _margin(cases, rule, semantic=semantic)
         if (correct, margin) > best[:2]:
             best = (correct, margin, rule)
@@ -64,7 +70,7 @@ def held_out(
         rule = choose([c for i, c in enumerate(cases) if i not in inside], semantic=semantic)
         rules.append(rule)
         for i in fold:
-            answered[i] = rule.answers(cases[i].evidence, semantic=semantic)
+            answered[i] = cases[i].answered(rule, semantic=semantic)
     return answered, rules
 
 
@@ -73,9 +79,13 @@ def _candidates(cases: Sequence[Case], *, semantic: bool) -> list[Rule]:
         return [Rule(min_coverage=c) for c in COVERAGES]
     rules = []
     for weight in WEIGHTS:
-        probe = Rule(weight=weight)
-        values = sorted({probe.strength(c.evidence) for c in cases if c.evidence})
-        rules += [Rule(weight=weight, confidence=(a + b) / 2) for a, b in pairwise(values)]
+        for unsaid in UNSAIDS:
+            probe = Rule(weight=weight, unsaid=unsaid)
+            values = sorted({probe.strength(c.evidence, c.pull) for c in cases if c.evidence})
+            rules += [
+                Rule(weight=weight, confidence=(a + b) / 2, unsaid=unsaid)
+                for a, b in pairwise(values)
+            ]
     return rules
 
 
@@ -84,7 +94,7 @@ def _margin(cases: Sequence[Case], rule: Rule, *, semantic: bool) -> float:
     if not semantic:
         values = [max(c for c, _ in case.evidence) for case in cases if case.evidence]
         return min((abs(v - rule.min_coverage) for v in values), default=0.0)
-    values = [rule.strength(case.evidence) for case in cases if case.evidence]
+    values = [rule.strength(case.evidence, case.pull) for case in cases if case.evidence]
     spread = min((abs(v - rule.confidence) for v in values), default=0.0)
     return spread / (1 + rule.weight)
 
@@ -103,7 +113,7 @@ def held_out_report(
     A question the tuned rule refused but its fold's rule answers gets the bullets the bot
     would then have shown (composed again without the refusal)."""
     cases = [
-        Case(r.item.answerable, a.result.evidence)
+        Case(r.item.answerable, a.result.evidence, a.result.unsaid.pull)
         for r, a in zip(report.results, answers, strict=True)
     ]
     answered, rules = held_out(cases, folds, semantic=semantic, seed=seed)

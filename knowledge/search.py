@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeGuard
 
 from knowledge import hybrid
-from knowledge.abstention import MIN_COVERAGE, Evidence, Rule, evidence_of, verdict
+from knowledge.abstention import MIN_COVERAGE, SHOWN, Evidence, Rule, evidence_of, verdict
 from knowledge.analysed import Analysed, analyse, holds
 from knowledge.diversify import MMR_LAMBDA, diversify, facet_words
 from knowledge.models import Hit, Passage, SourceMeta
@@ -32,6 +32,7 @@ from knowledge.scoring import (
 from knowledge.store import ScopeIds, Store
 from knowledge.text import fold, specificity
 from knowledge.understanding import Cast, Focus
+from knowledge.unsaid import NOTHING, Unsaid, unsaid, variants
 
 if TYPE_CHECKING:
     from knowledge.hybrid import VectorEvidence
@@ -64,6 +65,7 @@ class SearchResult:
     focus: Focus = field(default_factory=Focus)
     read_as: tuple[Correction, ...] = ()  # misspelt names read as the sources' ("stant")
     evidence: Evidence = ()  # what the abstention rule weighed (`briefbot eval --folds`)
+    unsaid: Unsaid = NOTHING  # what it asks that the passages do not say (hybrid; ditto)
 
     @property
     def best_coverage(self) -> float:
@@ -151,8 +153,9 @@ class Searcher:
         # noise among passages that only match the source's own name would outrank content).
         top_bm25 = max((row[2] for row in fetched), default=1.0) or 1.0
         rows = [r for r in fetched if _allowed(r[0], focus)][: limit or self._candidates]
-        evidence = None
+        evidence, reduced = None, list[tuple[str, str]]()
         ranking = ranking or self._ranking
+        weights = await self._weights(query, scope)
         if self._vectors is not None and hybrid is not False:
             from knowledge.hybrid import vector_candidates
 
@@ -160,9 +163,12 @@ class Searcher:
             text = query.statement  # a yes/no question: the proposition it asks about
             if ranking.canonical:
                 text = self._parser.canonical(text, keep=ranking.canonical == "append")
+            # the question without each idea no passage holds, in the question's own batch
+            absent = [g.asked for g in query.groups if not self._df.get((scope, g.fts()))]
+            reduced = variants(text, absent)
+            await self._vectors.query_vectors([text, *(r for _, r in reduced)])
             evidence, extra = await vector_candidates(self._vectors, text, focus, known, scope)
             rows += extra
-        weights = await self._weights(query, scope)
         ranked = await self._rank(query, rows, weights, focus, evidence, top_bm25, ranking)
         hits = diversify(
             ranked,
@@ -176,10 +182,13 @@ class Searcher:
             after=self._after_sources(query, scope),
             stable=self._stable_weights(query, scope),
         )
-        abstained = True
+        abstained, doubt = True, NOTHING
         if support:
+            if evidence is not None and evidence.vector is not None and self._vectors is not None:
+                quoted = [(h.passage.id, h.passage.text) for h in hits[:SHOWN]]
+                doubt = await unsaid(self._vectors, evidence.vector, reduced, quoted)
             abstained, reason = verdict(
-                query, hits, weights, support, self._rule, semantic=semantic
+                query, hits, weights, support, self._rule, semantic=semantic, unsaid=doubt
             )
         return SearchResult(
             query,
@@ -191,6 +200,7 @@ class Searcher:
             focus,
             read_as,
             support,
+            doubt,
         )
 
     async def names(self) -> NameVocabulary:

@@ -129,6 +129,20 @@ class VectorIndex:
         self._queries.move_to_end(text)
         return cached
 
+    async def query_vectors(self, texts: list[str]) -> list[np.ndarray]:
+        """Several texts' vectors, cached like `query_vector`'s, the new ones in one batch
+        (a question's variants without one idea each, `knowledge.unsaid`)."""
+        new = [text for text in dict.fromkeys(texts) if text not in self._queries]
+        if new:
+            for text, vector in zip(new, await self._embedder.encode(new), strict=True):
+                self._queries[text] = vector
+        found = [self._queries[text] for text in texts]
+        for text in texts:
+            self._queries.move_to_end(text)
+        while len(self._queries) > QUERY_CACHE:
+            self._queries.popitem(last=False)
+        return found
+
     def forget_queries(self) -> None:
         """Drop the cached question vectors (a benchmark times new questions this way)."""
         self._queries.clear()

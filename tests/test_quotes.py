@@ -11,6 +11,7 @@ from knowledge.abstention import CONFIDENCE, MEANING_WEIGHT, Rule, evidence_of, 
 from knowledge.models import Hit, Passage, SourceMeta
 from knowledge.query import QueryParser
 from knowledge.quotes import quotes_of
+from knowledge.unsaid import Unsaid
 
 SENTENCES = [
     "Moscow hosted the summit in the far east.",  # 0: setting
@@ -54,10 +55,11 @@ def test_a_passage_making_a_second_point_gives_a_second_bullet():
     assert len(quotes_of(hit([0.0, 5.0, 0.8, 0.0, 1.0]), QUERY)) == 1
 
 
-def decide(found: Hit, *, semantic: bool) -> tuple[bool, str]:
+def decide(found: Hit, *, semantic: bool, unsaid: Unsaid | None = None) -> tuple[bool, str]:
     support, reason = evidence_of(QUERY, [found])
     assert support, reason
-    return verdict(QUERY, [found], WEIGHTS, support, Rule(), semantic=semantic)
+    doubt = unsaid or Unsaid()
+    return verdict(QUERY, [found], WEIGHTS, support, Rule(), semantic=semantic, unsaid=doubt)
 
 
 def test_close_meaning_answers_a_paraphrase_and_a_near_miss_abstains():
@@ -89,3 +91,20 @@ def test_a_question_in_a_source_is_never_quoted_as_an_answer():
     # the host's question scores best, yet the statement before it is what gets quoted
     assert quoted([1.0, 0.5, 3.0]) == ["Russia needs weapons. North Korea has them."]
     assert quoted([0.0, 0.0, 3.0]) == []  # nothing but a question: no bullet at all
+
+
+def test_what_the_passages_do_not_say_outweighs_close_meaning():
+    """A near-miss: the passage is about what the question names, so it is close in meaning
+    and covers most of it, but the question comes closer still without its asked-for word."""
+    strong = hit([5.0], coverage=0.6, meaning=0.6)
+    answered, _ = decide(strong, semantic=True)
+    assert not answered
+    abstained, reason = decide(strong, semantic=True, unsaid=Unsaid(0.15, "population"))
+    assert abstained
+    assert "without “population” the passages are 0.15 closer" in reason
+    # a small pull (a chat word the passage says in other words) does not veto it
+    small, _ = decide(strong, semantic=True, unsaid=Unsaid(0.005, "distros"))
+    assert not small
+    # BM25 only measures no meaning, so it does not weigh the pull either
+    bm25, _ = decide(strong, semantic=False, unsaid=Unsaid(0.15, "population"))
+    assert not bm25
