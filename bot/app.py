@@ -50,6 +50,7 @@ class App:
     subscriptions: SubscriptionStore
     digests: DigestBuilder
     clock: Clock
+    chats: ChatStore  # chat state, question log, votes, update dedupe (one owner)
 
 
 @asynccontextmanager
@@ -131,7 +132,16 @@ async def open_app(
         )
         try:
             yield App(
-                settings, store, library, core, metrics, health, subscriptions, digests, clock
+                settings,
+                store,
+                library,
+                core,
+                metrics,
+                health,
+                subscriptions,
+                digests,
+                clock,
+                chats,
             )
         finally:
             await library.aclose()

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from bot.chat_store import ChatStore
 from knowledge.documents import parse_text
 from knowledge.migrations import MIGRATIONS
 from knowledge.store import Store
@@ -59,12 +60,13 @@ async def test_one_coroutines_failure_never_commits_or_loses_anothers_work(store
 
     async def succeeding() -> None:
         await started.wait()
-        await store.remember_question("t", "whole", "q", 1)
+        await chats.remember_question("t", "whole", "q", 1)
 
+    chats = ChatStore(store)
     results = await asyncio.gather(failing(), succeeding(), return_exceptions=True)
     assert isinstance(results[0], RuntimeError)
-    assert await store.last_question("t", "whole") == ("q", 1)
-    assert await store.last_question("t", "half") is None
+    assert await chats.last_question("t", "whole") == ("q", 1)
+    assert await chats.last_question("t", "half") is None
 
 
 async def test_forget_removes_a_source_and_its_passages(store):
