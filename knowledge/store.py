@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import aiosqlite
 
-from knowledge.migrations import apply_migrations
+from knowledge.migrations import MIGRATIONS, Migration, apply_migrations
 from knowledge.models import Document, Passage, Source, SourceMeta, Speaker
 from knowledge.passage_changes import Change, record_replacement
 from knowledge.scope_filter import RANKED, ScopeFilters
@@ -153,10 +153,17 @@ class Store:
         self._scope_filters = ScopeFilters(reader)  # how FTS5 searches some collections
 
     @classmethod
-    async def open(cls, path: Path | str, *, clock: Clock = system_clock) -> Store:
+    async def open(
+        cls,
+        path: Path | str,
+        *,
+        clock: Clock = system_clock,
+        migrations: Sequence[Migration] = MIGRATIONS,
+    ) -> Store:
         """Raises StoreOpenError (one line: read-only, corrupt, not a briefbot database, …)
         with every connection it opened closed again: an open aiosqlite connection is a
-        non-daemon thread, and one left behind kept the process alive after the error."""
+        non-daemon thread, and one left behind kept the process alive after the error.
+        `migrations`: the index's own by default; the bot adds its tables' (bot/migrations.py)."""
         path = Path(path)
         opened: list[aiosqlite.Connection] = []
         try:
@@ -167,7 +174,7 @@ class Store:
             opened.append(writer)
             await _check_is_ours(writer, path)
             await writer.execute("PRAGMA journal_mode=WAL")
-            await apply_migrations(writer, utc_now())
+            await apply_migrations(writer, utc_now(), migrations)
             await touch_health_row(writer)  # a read-only file fails here, not at the 1st answer
             reader = await _connect(path)
             opened.append(reader)

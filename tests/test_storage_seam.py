@@ -26,6 +26,7 @@ OWNERS = frozenset(
         "knowledge/source_registry.py",  # source_urls, feeds
         "knowledge/collection_store.py",  # collections, source_collections
         "knowledge/embedding_store.py",  # embeddings
+        "bot/migrations.py",  # the bot's tables
         "bot/chat_store.py",  # chat_state, questions, votes, processed_updates, chats, chat_looks,
         # chat_collections
         "bot/digest/store.py",  # subscriptions, deliveries

@@ -12,11 +12,11 @@ from fakes.clock import FakeClock
 
 from bot.chat_store import ChatStore
 from bot.digest.store import SubscriptionStore
+from bot.migrations import open_store
 from bot.storage import ChatBindings, ChatLooks, ChatRecords, Subscriptions
 from knowledge.collection_store import CollectionStore
 from knowledge.embedding_store import EmbeddingStore
 from knowledge.storage import Collections, IndexStore, Vectors
-from knowledge.store import Store
 
 START = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -38,7 +38,7 @@ class Backend:
 @asynccontextmanager
 async def sqlite_backend(folder: Path) -> AsyncIterator[Backend]:
     clock = FakeClock(START)
-    async with await Store.open(folder / "contract.sqlite3", clock=clock.now) as store:
+    async with await open_store(folder / "contract.sqlite3", clock=clock.now) as store:
         chats = ChatStore(store, clock)
         yield Backend(
             store,
