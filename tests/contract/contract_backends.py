@@ -16,7 +16,8 @@ from bot.migrations import open_store
 from bot.storage import ChatBindings, ChatLooks, ChatRecords, Subscriptions
 from knowledge.collection_store import CollectionStore
 from knowledge.embedding_store import EmbeddingStore
-from knowledge.storage import Collections, IndexStore, Vectors
+from knowledge.source_registry import SourceRegistry
+from knowledge.storage import Collections, IndexStore, Registry, Vectors
 
 START = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -28,6 +29,7 @@ class Backend:
     index: IndexStore
     collections: Collections
     vectors: Vectors
+    registry: Registry
     chats: ChatRecords
     bindings: ChatBindings
     looks: ChatLooks
@@ -44,6 +46,7 @@ async def sqlite_backend(folder: Path) -> AsyncIterator[Backend]:
             store,
             CollectionStore(store),
             EmbeddingStore(store),
+            SourceRegistry(store),
             chats,
             chats,
             chats,

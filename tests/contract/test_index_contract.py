@@ -115,3 +115,46 @@ async def test_vectors_are_kept_per_model_and_text(backend: Backend) -> None:
     await vectors.drop("m", {"h1"})
     assert await vectors.known_hashes("m") == {"h2"}
     assert await vectors.known_hashes("other") == {"h1"}
+
+
+async def test_a_source_is_known_by_its_urls_and_its_text(backend: Backend) -> None:
+    registry, url = backend.registry, "https://example.org/peace"
+    first = await registry.save(parse_text(PEACE, name="peace"), [url])
+    assert first.status == "added"
+    edited = parse_text(PEACE.replace("ceasefire", "truce"), name="other-name")
+    again = await registry.save(edited, [url])  # the same URL: updated in place
+    assert (again.status, again.source_id) == ("updated", first.source_id)
+    copy = await registry.save(parse_text(PEACE.replace("ceasefire", "truce"), name="copy"))
+    assert copy.status == "duplicate"
+    saved = await registry.save_many(
+        [(parse_text(RAIN, name="rain"), ()), (parse_text(PEACE, name="third"), ())]
+    )
+    assert [s.status for s in saved] == ["added", "added"]
+
+
+async def test_feeds_are_remembered_and_polled(backend: Backend) -> None:
+    registry = backend.registry
+    assert await registry.add_feed("https://example.org/feed", "News")
+    assert not await registry.add_feed("https://example.org/feed", "News")
+    await registry.mark_polled("https://example.org/feed", entries=3, error="timed out")
+    [feed] = await registry.feeds()
+    assert (feed.title, feed.entries, feed.last_error) == ("News", 3, "timed out")
+    assert feed.polled_at is not None
+
+
+async def test_a_mirror_sees_what_changed_source_by_source(backend: Backend) -> None:
+    index = backend.index
+    await index.upsert_document(parse_text(PEACE, name="peace"))
+    before = await index.source_versions()
+    rows = await index.passages_to_mirror(["peace"])
+    assert {sid for _, sid, _, _, _ in rows} == {"peace"}
+    assert all(scope == () for *_, scope in rows)
+    await backend.collections.join(["peace"], Collection("talks", "Talks"))
+    after = await index.source_versions()
+    assert after["peace"] != before["peace"]  # moved into a collection: indexed again
+    [talks] = await backend.collections.all()
+    scope = await backend.collections.ids(frozenset({talks.slug}))
+    assert scope is not None
+    assert {s for *_, s in await index.passages_to_mirror(["peace"])} == {
+        tuple(str(c) for c in scope)
+    }
