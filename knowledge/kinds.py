@@ -111,6 +111,12 @@ NUMBER_WORDS = (
 _NUMBER = re.compile(rf"\b(?:\d[\d,.]*|{NUMBER_WORDS})\b", re.I)
 # An amount: as above, but a year alone ("in 2019") is a date, not an amount.
 AMOUNT = re.compile(rf"\b(?:(?!(?:1[89]|20)\d\d\b)\d[\d,.]*|{NUMBER_WORDS})\b", re.I)
+# Units of time: a number counting them is a length of time ("forty years", "thirty days"), the
+# answer to "how long" or "how many weeks", never to "how many workers" or "what is the price".
+TIME_UNITS = (
+    r"seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centuries|century"
+)
+COUNT = re.compile(rf"{AMOUNT.pattern}(?![\s-]+(?:{TIME_UNITS})\b)", re.I)
 _SENTENCE_PATTERNS = {"place": (_PLACE,), "person": (_FULL_NAME, _TITLE), "reason": (_REASON,)}
 _SENTENCE_PATTERNS["number"] = (_NUMBER,)
 

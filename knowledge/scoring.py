@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from knowledge.kinds import AMOUNT, TYPED, carries
+from knowledge.kinds import AMOUNT, COUNT, TYPED, carries
 from knowledge.passages import split_sentences
 from knowledge.query import Query, TermGroup
 from knowledge.text import stems
@@ -128,7 +128,8 @@ def states(wants: str, text: str) -> bool:
 
 _EXPRESSIONS = {
     "clock": CLOCK_EXPRESSION,
-    "amount": AMOUNT,
+    "amount": COUNT,
+    "duration": AMOUNT,
     "date": TIME_EXPRESSION,
 }
 

@@ -65,3 +65,17 @@ async def test_a_year_after_every_source_that_no_passage_mentions_is_refused(har
     assert "2024" in result.reason
     answered = await harbour.library.search("did the union leaders warn of strikes?")
     assert not answered.abstained
+
+
+async def test_a_length_of_time_answers_how_long_but_is_not_a_count(harbour):
+    parser = harbour.library.searcher.parser
+    assert parser.parse("how long will construction take?").wants == "duration"
+    assert parser.parse("how many years will construction take?").wants == "duration"
+    assert parser.parse("how many cranes will construction need?").wants == "amount"
+    how_long = await harbour.library.search("how long will construction take?")
+    assert not how_long.abstained
+    assert "two years" in how_long.hits[0].sentence
+    # "two years" is the only number near the question: a duration does not count cranes
+    count = await harbour.library.search("how many cranes will construction need?")
+    assert count.abstained
+    assert "a number" in count.reason
