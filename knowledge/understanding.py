@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from knowledge.models import SourceMeta
 from knowledge.text import fold, tokens
 
-_SAY = r"(?:say|said|says|think|thinks|thought|argue|argues|argued|tell|told|mean|believe|claim)"
+_SAY = (
+    r"(?:say|said|says|think|thinks|thought|argue|argues|argued|tell|told|mean|believe|claim|"
+    r"ask|asks|asked|explain|explains|explained|warn|warns|warned|suggest|suggests|suggested)"
+)
+# Whose view a question asks for, besides "X said" and "according to X": "per X", "in X's
+# view", "X's take" (the question's words, tokenised: "x s view").
+_VIEW = r"(?:view|views|opinion|take|words|reading|analysis|assessment)"
 _KIND_WORDS = frozenset(
     "article piece analysis essay report episode podcast show interview transcript broadcast"
     " program programme radio".split()
@@ -67,7 +73,13 @@ class Cast:
         self._speakers = {s.name for m in metas for s in m.speakers}
         self._authored = {name: [m.id for m in metas if name in m.authors] for name in self._people}
         self._says = [
-            (name, re.compile(rf"\b(?:{form}) {_SAY}\b|\baccording to {form}\b"))
+            (
+                name,
+                re.compile(
+                    rf"\b(?:{form}) {_SAY}\b|\b(?:according to|per) {form}\b"
+                    rf"|\b{form} s {_VIEW}\b"
+                ),
+            )
             for name in self._people
             for form in self._forms[name]
         ]
