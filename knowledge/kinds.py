@@ -121,6 +121,20 @@ _SENTENCE_PATTERNS = {"place": (_PLACE,), "person": (_FULL_NAME, _TITLE), "reaso
 _SENTENCE_PATTERNS["number"] = (_NUMBER,)
 
 
+# "did X ask about …", "what did X ask": the answer is someone's question, so a sentence that is
+# a question answers it ("can I ask …" / "let me ask" are the user's own politeness, not that).
+_ASKED = re.compile(
+    r"\b(?:did|does|do|has|have|had|what|which|who)\b(?:(?!\b(?:can|could|may|let)\b)[^?])*"
+    r"\b(?:ask|asks|asked)\b",
+    re.I,
+)
+
+
+def asks_what_was_asked(question: str) -> bool:
+    """Whether the question asks what someone asked (then the sources' questions answer it)."""
+    return _ASKED.search(question) is not None
+
+
 def carries(kind: str, sentence: str) -> bool:
     """Whether `sentence` gives the kind of answer asked for (TYPED kinds only)."""
     return any(p.search(sentence) for p in _SENTENCE_PATTERNS.get(kind, ()))

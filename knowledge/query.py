@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from knowledge.kinds import TIME_UNITS, kind_of, statement
+from knowledge.kinds import TIME_UNITS, asks_what_was_asked, kind_of, statement
 from knowledge.text import fold, sanitize, stem, token_spans, tokens
 
 MAX_QUESTION_CHARS = 1000
@@ -70,6 +70,7 @@ class Query:
     # "duration" for "how long ...?": the answer must state one
     wants: str = ""
     kind: str = "other"  # what kind of answer it asks for: one of `knowledge.kinds.KINDS`
+    asking: bool = False  # it asks what someone asked: a question in a source answers it
 
     @property
     def empty(self) -> bool:
@@ -156,7 +157,13 @@ class QueryParser:
             wants = "duration" if _DURATION_QUESTION.search(text) else "amount"
         wants = "clock" if _CLOCK_QUESTION.search(text) else wants
         wants = "date" if _DATE_QUESTION.search(text) else wants
-        return Query(text=text.strip(), groups=tuple(groups), wants=wants, kind=kind_of(text))
+        return Query(
+            text=text.strip(),
+            groups=tuple(groups),
+            wants=wants,
+            kind=kind_of(text),
+            asking=asks_what_was_asked(text),
+        )
 
     def canonical(self, text: str, *, keep: bool = False) -> str:
         """`text` (folded) with each name of an entity replaced by the entity's own name.

@@ -64,6 +64,11 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip(" \"'”’)]").endswith("?")
 
 
+def answers_nothing(sentence: str, query: Query) -> bool:
+    """A question in a source answers nothing, unless the user asks what was asked."""
+    return not query.asking and is_question(sentence)
+
+
 def sentences_of(text: str) -> tuple[Sentence, ...]:
     return tuple(make_sentence(s) for s in sentence_texts(text))
 
@@ -90,7 +95,7 @@ def sentence_score(sentence: Sentence, query: Query, weights: dict[str, float]) 
             score += PAIR_BONUS + max(
                 weights[query.groups[k].label], weights[query.groups[k + 1].label]
             )
-    if sentence.text.rstrip("”\"’' ").endswith("?"):
+    if not query.asking and sentence.text.rstrip("”\"’' ").endswith("?"):
         score *= QUESTION_DAMPING
     return score
 

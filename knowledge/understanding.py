@@ -23,7 +23,7 @@ _SAY = (
 # Whose view a question asks for, besides "X said" and "according to X": "per X", "in X's
 # view", "X's take" (the question's words, tokenised: "x s view").
 _VIEW = r"(?:view|views|opinion|take|words|reading|analysis|assessment)"
-_KIND_WORDS = frozenset(
+KIND_WORDS = frozenset(
     "article piece analysis essay report episode podcast show interview transcript broadcast"
     " program programme radio".split()
 )
@@ -83,7 +83,7 @@ class Cast:
             for name in self._people
             for form in self._forms[name]
         ]
-        kinds = "|".join(_KIND_WORDS)
+        kinds = "|".join(KIND_WORDS)
         self._handles = [
             (
                 meta.id,
@@ -98,7 +98,7 @@ class Cast:
             if _handles(meta)
         ]
         self._kind_owners = {
-            word: {m.id for m in metas if word in _kind_words(m)} for word in _KIND_WORDS
+            word: {m.id for m in metas if word in _kind_words(m)} for word in KIND_WORDS
         }
 
     def understand(self, question: str) -> Focus:
@@ -176,4 +176,4 @@ def _kind_words(meta: SourceMeta) -> set[str]:
     ("the radio" is the source whose outlet is a radio station, "the interview" the one
     titled as one)."""
     described = " ".join([*meta.keywords, meta.kind, meta.title, meta.outlet])
-    return set(tokens(described)) & _KIND_WORDS
+    return set(tokens(described)) & KIND_WORDS
