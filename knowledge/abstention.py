@@ -78,7 +78,12 @@ def closeness(hit: Hit) -> float | None:
     return hit.meaning if hit.meaning is not None else hit.vector
 
 
-_KINDS = {"date": "a date", "clock": "a time of day", "amount": "a number"}
+_KINDS = {
+    "date": "a date",
+    "clock": "a time of day",
+    "amount": "a number",
+    "duration": "a length of time",
+}
 
 
 def evidence_of(

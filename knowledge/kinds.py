@@ -111,8 +111,28 @@ NUMBER_WORDS = (
 _NUMBER = re.compile(rf"\b(?:\d[\d,.]*|{NUMBER_WORDS})\b", re.I)
 # An amount: as above, but a year alone ("in 2019") is a date, not an amount.
 AMOUNT = re.compile(rf"\b(?:(?!(?:1[89]|20)\d\d\b)\d[\d,.]*|{NUMBER_WORDS})\b", re.I)
+# Units of time: a number counting them is a length of time ("forty years", "thirty days"), the
+# answer to "how long" or "how many weeks", never to "how many workers" or "what is the price".
+TIME_UNITS = (
+    r"seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centuries|century"
+)
+COUNT = re.compile(rf"{AMOUNT.pattern}(?![\s-]+(?:{TIME_UNITS})\b)", re.I)
 _SENTENCE_PATTERNS = {"place": (_PLACE,), "person": (_FULL_NAME, _TITLE), "reason": (_REASON,)}
 _SENTENCE_PATTERNS["number"] = (_NUMBER,)
+
+
+# "did X ask about …", "what did X ask": the answer is someone's question, so a sentence that is
+# a question answers it ("can I ask …" / "let me ask" are the user's own politeness, not that).
+_ASKED = re.compile(
+    r"\b(?:did|does|do|has|have|had|what|which|who)\b(?:(?!\b(?:can|could|may|let)\b)[^?])*"
+    r"\b(?:ask|asks|asked)\b",
+    re.I,
+)
+
+
+def asks_what_was_asked(question: str) -> bool:
+    """Whether the question asks what someone asked (then the sources' questions answer it)."""
+    return _ASKED.search(question) is not None
 
 
 def carries(kind: str, sentence: str) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from knowledge.kinds import kind_of, statement
+from knowledge.kinds import TIME_UNITS, asks_what_was_asked, kind_of, statement
 from knowledge.text import fold, sanitize, stem, token_spans, tokens
 
 MAX_QUESTION_CHARS = 1000
@@ -49,6 +49,11 @@ _AMOUNT_QUESTION = re.compile(
     r"total|toll|range|speed|distance|length|height|weight|value|amount|budget)\b)",
     re.I,
 )
+# An amount that is a length of time: any number answers it, a duration included ("how long",
+# "how many weeks"); other amounts are not answered by one ("how many workers": "forty years").
+_DURATION_QUESTION = re.compile(
+    _LEADING_FILLER + rf"how (?:long|old|many (?:{TIME_UNITS}))\b", re.I
+)
 # "how much" asks for an amount only when it is about money ("how much does it matter" is not).
 _MONEY_QUESTION = re.compile(
     _LEADING_FILLER + r"how much\b.*\b(cost|costs|spend|spent|spending|pay|paid|price|worth|"
@@ -61,10 +66,11 @@ _MONEY_QUESTION = re.compile(
 class Query:
     text: str
     groups: tuple[TermGroup, ...]
-    # "date" for "when ...?", "clock" for "what time ...?", "amount" for "how many ...?": the
-    # answer must state one
+    # "date" for "when ...?", "clock" for "what time ...?", "amount" for "how many ...?",
+    # "duration" for "how long ...?": the answer must state one
     wants: str = ""
     kind: str = "other"  # what kind of answer it asks for: one of `knowledge.kinds.KINDS`
+    asking: bool = False  # it asks what someone asked: a question in a source answers it
 
     @property
     def empty(self) -> bool:
@@ -148,10 +154,16 @@ class QueryParser:
                 groups.append(TermGroup(word, ((word,),), ((key,),), word))
         wants = ""
         if _AMOUNT_QUESTION.search(text) or _MONEY_QUESTION.search(text):
-            wants = "amount"
+            wants = "duration" if _DURATION_QUESTION.search(text) else "amount"
         wants = "clock" if _CLOCK_QUESTION.search(text) else wants
         wants = "date" if _DATE_QUESTION.search(text) else wants
-        return Query(text=text.strip(), groups=tuple(groups), wants=wants, kind=kind_of(text))
+        return Query(
+            text=text.strip(),
+            groups=tuple(groups),
+            wants=wants,
+            kind=kind_of(text),
+            asking=asks_what_was_asked(text),
+        )
 
     def canonical(self, text: str, *, keep: bool = False) -> str:
         """`text` (folded) with each name of an entity replaced by the entity's own name.

@@ -20,7 +20,7 @@ from functools import lru_cache
 from knowledge.models import Hit
 from knowledge.passages import introduces
 from knowledge.query import Query
-from knowledge.scoring import is_question, sentence_texts
+from knowledge.scoring import answers_nothing, is_question, sentence_texts
 from knowledge.text import stems
 
 MAX_QUOTE_WORDS = 45  # a single sentence longer than this is trimmed around the question
@@ -42,14 +42,17 @@ def quotes_of(hit: Hit, query: Query, *, second: bool = True) -> list[tuple[str,
     sentences = sentence_texts(hit.passage.text)
     if hit.sentence not in sentences:
         return (
-            [] if is_question(hit.sentence) else [(trim(hit.sentence, query), hit.sentence_score)]
+            []
+            if answers_nothing(hit.sentence, query)
+            else [(trim(hit.sentence, query), hit.sentence_score)]
         )
     best = sentences.index(hit.sentence)
     scores = list(hit.sentence_scores)
     if len(scores) != len(sentences):  # not scored sentence by sentence: the best one only
         scores = [hit.sentence_score if i == best else 0.0 for i in range(len(sentences))]
     scores = [
-        0.0 if is_question(text) else score for text, score in zip(sentences, scores, strict=True)
+        0.0 if answers_nothing(text, query) else score
+        for text, score in zip(sentences, scores, strict=True)
     ]
     if scores[best] <= 0:  # the best sentence was a question: the best statement instead
         best = max(range(len(sentences)), key=lambda i: (scores[i], -i))

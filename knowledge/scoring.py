@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from knowledge.kinds import AMOUNT, TYPED, carries
+from knowledge.kinds import AMOUNT, COUNT, TYPED, carries
 from knowledge.passages import split_sentences
 from knowledge.query import Query, TermGroup
 from knowledge.text import stems
@@ -64,6 +64,11 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip(" \"'”’)]").endswith("?")
 
 
+def answers_nothing(sentence: str, query: Query) -> bool:
+    """A question in a source answers nothing, unless the user asks what was asked."""
+    return not query.asking and is_question(sentence)
+
+
 def sentences_of(text: str) -> tuple[Sentence, ...]:
     return tuple(make_sentence(s) for s in sentence_texts(text))
 
@@ -90,7 +95,7 @@ def sentence_score(sentence: Sentence, query: Query, weights: dict[str, float]) 
             score += PAIR_BONUS + max(
                 weights[query.groups[k].label], weights[query.groups[k + 1].label]
             )
-    if sentence.text.rstrip("”\"’' ").endswith("?"):
+    if not query.asking and sentence.text.rstrip("”\"’' ").endswith("?"):
         score *= QUESTION_DAMPING
     return score
 
@@ -128,7 +133,8 @@ def states(wants: str, text: str) -> bool:
 
 _EXPRESSIONS = {
     "clock": CLOCK_EXPRESSION,
-    "amount": AMOUNT,
+    "amount": COUNT,
+    "duration": AMOUNT,
     "date": TIME_EXPRESSION,
 }
 

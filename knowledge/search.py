@@ -25,13 +25,13 @@ from knowledge.query import Query, QueryParser
 from knowledge.ranking import DEFAULT_WEIGHTS, RankingWeights
 from knowledge.scoring import (
     answer_type,
-    is_question,
+    answers_nothing,
     sentence_scores,
     sentence_texts,
 )
 from knowledge.store import ScopeIds, Store
-from knowledge.text import fold, specificity
-from knowledge.understanding import Cast, Focus
+from knowledge.text import fold, specificity, tokens
+from knowledge.understanding import KIND_WORDS, Cast, Focus
 from knowledge.unsaid import NOTHING, Unsaid, unsaid, variants
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ class Searcher:
         rows = [r for r in fetched if _allowed(r[0], focus)][: limit or self._candidates]
         evidence, reduced = None, list[tuple[str, str]]()
         ranking = ranking or self._ranking
-        weights = await self._weights(query, scope)
+        weights = self._without_naming(query, await self._weights(query, scope), focus)
         if self._vectors is not None and hybrid is not False:
             from knowledge.hybrid import vector_candidates
 
@@ -229,7 +229,7 @@ class Searcher:
         and by meaning; with `ranking.sentences_first`, every candidate's sentence meaning
         counts from the first pass), then the hits are put in their final order."""
         scoring = _Scoring.of(query, weights, focus, evidence, ranking)
-        meaning, closer = await self._meaning_first(rows, evidence, ranking)
+        meaning, closer = await self._meaning_first(query, rows, evidence, ranking)
         first = self._first_pass(scoring, rows, top_bm25, closer)
         leaders = first[:SENTENCE_POOL]
         if evidence is not None and self._vectors is not None and not ranking.sentences_first:
@@ -240,6 +240,7 @@ class Searcher:
 
     async def _meaning_first(
         self,
+        query: Query,
         rows: list[tuple[Passage, str, float]],
         evidence: VectorEvidence | None,
         ranking: RankingWeights,
@@ -257,7 +258,7 @@ class Searcher:
             pid: [
                 c
                 for c, s in zip(meaning[pid], sentence_texts(text), strict=True)
-                if not is_question(s)
+                if not answers_nothing(s, query)
             ]
             for pid, text in everyone
             if meaning.get(pid)
@@ -317,7 +318,7 @@ class Searcher:
         if len(near) == len(scores):  # words plus meaning, in the same units
             unit = scoring.total * scoring.ranking.sentence_vector
             scores = [
-                w + (0.0 if is_question(s.text) else unit * v)
+                w + (0.0 if answers_nothing(s.text, scoring.query) else unit * v)
                 for w, v, s in zip(scores, near, sentences, strict=True)
             ]
         index = max(range(len(scores)), key=lambda i: (scores[i], -i))
@@ -412,6 +413,24 @@ class Searcher:
             * specificity(g.asked)
             for g, key in keys
         }
+
+    def _without_naming(
+        self, query: Query, weights: dict[str, float], focus: Focus
+    ) -> dict[str, float]:
+        """`weights` with the words that named the focused speaker or source at 0 ("did X ask
+        about Y in the Z episode": X and Z chose the passages, Y ranks them), unless nothing
+        else is asked ("what did X say?" is answered by X's turns however they rank)."""
+        if not (focus.speaker or focus.source_id):
+            return weights
+        named = set(tokens(focus.speaker or "")) | KIND_WORDS
+        if focus.source_id is not None:
+            meta = self._metas.get(focus.source_id)
+            if meta is not None:
+                named |= set(tokens(" ".join([meta.outlet, *meta.authors, *meta.keywords])))
+        naming = {g.label for g in query.groups if set(tokens(g.asked)) <= named}
+        if len(naming) == len(query.groups):
+            return weights
+        return {label: 0.0 if label in naming else w for label, w in weights.items()}
 
     def _stable_weights(self, query: Query, scope: ScopeIds = None) -> dict[str, float]:
         """The refusal's weights for the question's ideas: how specific each is in everyday

@@ -20,6 +20,9 @@ from knowledge.models import Passage
 from knowledge.storage import MirrorRow, MirrorSource, ScopeIds
 
 HEAP_BYTES = 32 * 1024 * 1024
+# Document counts of (term, scope) kept per index generation: questions share most of their
+# words, and in a scope each count is an intersection with the collection filter (~0.05 ms).
+MAX_COUNTS = 50_000
 
 
 def _schema() -> Any:
@@ -42,6 +45,7 @@ class TantivyEngine:
         self._hashes: dict[str, str] = {}
         self._total = 0
         self._totals: dict[frozenset[int], int] = {}  # passages per scope, this generation
+        self._counts: dict[tuple[str, ScopeIds], int] = {}  # this generation
         self._lock = asyncio.Lock()
 
     async def fts_search(
@@ -64,9 +68,15 @@ class TantivyEngine:
     ) -> tuple[int, dict[str, int]]:
         await self._sync()
         searcher = self._index.searcher()
-        counts = {
-            term: searcher.search(self._query(term, scope), count=True).count for term in terms
-        }
+        if len(self._counts) > MAX_COUNTS:
+            self._counts.clear()
+        counts = {}
+        for term in terms:
+            count = self._counts.get((term, scope))
+            if count is None:
+                count = searcher.search(self._query(term, scope), count=True).count
+                self._counts[term, scope] = count
+            counts[term] = count
         if scope is None:
             return self._total, counts
         total = self._totals.get(scope)
@@ -89,8 +99,16 @@ class TantivyEngine:
         return tantivy.Query.boolean_query([(must, query), (must, self._scope_filter(scope))])
 
     def _scope_filter(self, scope: frozenset[int]) -> Any:
-        terms = tantivy.Query.term_set_query(self._index.schema, "scope", sorted(map(str, scope)))
-        return tantivy.Query.const_score_query(terms, 0.0)
+        """Any of the scope's collections, scoring nothing. Term queries joined by "should":
+        tantivy's term-set query cost ~0.2 ms more per search here (it builds an automaton)."""
+        schema = self._index.schema
+        terms = [tantivy.Query.term_query(schema, "scope", str(c)) for c in sorted(scope)]
+        anyof = (
+            terms[0]
+            if len(terms) == 1
+            else tantivy.Query.boolean_query([(tantivy.Occur.Should, t) for t in terms])
+        )
+        return tantivy.Query.const_score_query(anyof, 0.0)
 
     async def _sync(self) -> None:
         """Mirror the store: drop sources removed or changed since the last sync, add new ones."""
@@ -107,6 +125,7 @@ class TantivyEngine:
             self._hashes = current
             self._total = await self._store.passage_count()
             self._totals.clear()
+            self._counts.clear()
             self._generation = generation
 
     def _apply(self, stale: list[str], rows: list[MirrorRow]) -> None:

@@ -16,11 +16,18 @@ from dataclasses import dataclass
 from knowledge.models import SourceMeta
 from knowledge.text import fold, tokens
 
-_SAY = r"(?:say|said|says|think|thinks|thought|argue|argues|argued|tell|told|mean|believe|claim)"
-_KIND_WORDS = frozenset(
+_SAY = (
+    r"(?:say|said|says|think|thinks|thought|argue|argues|argued|tell|told|mean|believe|claim|"
+    r"ask|asks|asked|explain|explains|explained|warn|warns|warned|suggest|suggests|suggested)"
+)
+# Whose view a question asks for, besides "X said" and "according to X": "per X", "in X's
+# view", "X's take" (the question's words, tokenised: "x s view").
+_VIEW = r"(?:view|views|opinion|take|words|reading|analysis|assessment)"
+KIND_WORDS = frozenset(
     "article piece analysis essay report episode podcast show interview transcript broadcast"
     " program programme radio".split()
 )
+_ARTICLES = frozenset({"the", "a", "an"})
 _WHO = re.compile(r"^\W*(?:who(?:'s| is| was)|who are)\s+(.+?)\W*$", re.I)
 # "who were the guests?", "who was on the show?", "who spoke?": the people a source introduces.
 _CAST = re.compile(
@@ -66,11 +73,17 @@ class Cast:
         self._speakers = {s.name for m in metas for s in m.speakers}
         self._authored = {name: [m.id for m in metas if name in m.authors] for name in self._people}
         self._says = [
-            (name, re.compile(rf"\b(?:{form}) {_SAY}\b|\baccording to {form}\b"))
+            (
+                name,
+                re.compile(
+                    rf"\b(?:{form}) {_SAY}\b|\b(?:according to|per) {form}\b"
+                    rf"|\b{form} s {_VIEW}\b"
+                ),
+            )
             for name in self._people
             for form in self._forms[name]
         ]
-        kinds = "|".join(_KIND_WORDS)
+        kinds = "|".join(KIND_WORDS)
         self._handles = [
             (
                 meta.id,
@@ -85,8 +98,7 @@ class Cast:
             if _handles(meta)
         ]
         self._kind_owners = {
-            word: {m.id for m in metas if word in {fold(k) for k in m.keywords}}
-            for word in _KIND_WORDS
+            word: {m.id for m in metas if word in _kind_words(m)} for word in KIND_WORDS
         }
 
     def understand(self, question: str) -> Focus:
@@ -148,6 +160,20 @@ def _name_forms(name: str, people: list[str]) -> list[str]:
 
 
 def _handles(meta: SourceMeta) -> set[str]:
-    """The words a question names a source by: its outlet's first word, its authors' surnames."""
-    handles = {tokens(part)[0] for part in meta.outlet.split(",") if tokens(part)}
+    """The words a question names a source by: its outlet's first word (after an article:
+    "the" in "The X Gazette" names nothing, and "on the radio" must not read as "the …
+    radio"), its authors' surnames."""
+    handles = {words[0] for part in meta.outlet.split(",") if (words := _named(tokens(part)))}
     return handles | {tokens(a)[-1] for a in meta.authors if tokens(a)}
+
+
+def _named(words: list[str]) -> list[str]:
+    return words[1:] if words and words[0] in _ARTICLES else words
+
+
+def _kind_words(meta: SourceMeta) -> set[str]:
+    """The kind words a source answers to: in its keywords, its kind, its title or its outlet
+    ("the radio" is the source whose outlet is a radio station, "the interview" the one
+    titled as one)."""
+    described = " ".join([*meta.keywords, meta.kind, meta.title, meta.outlet])
+    return set(tokens(described)) & KIND_WORDS

@@ -65,3 +65,56 @@ async def test_a_year_after_every_source_that_no_passage_mentions_is_refused(har
     assert "2024" in result.reason
     answered = await harbour.library.search("did the union leaders warn of strikes?")
     assert not answered.abstained
+
+
+async def test_a_length_of_time_answers_how_long_but_is_not_a_count(harbour):
+    parser = harbour.library.searcher.parser
+    assert parser.parse("how long will construction take?").wants == "duration"
+    assert parser.parse("how many years will construction take?").wants == "duration"
+    assert parser.parse("how many cranes will construction need?").wants == "amount"
+    how_long = await harbour.library.search("how long will construction take?")
+    assert not how_long.abstained
+    assert "two years" in how_long.hits[0].sentence
+    # "two years" is the only number near the question: a duration does not count cranes
+    count = await harbour.library.search("how many cranes will construction need?")
+    assert count.abstained
+    assert "a number" in count.reason
+
+
+SHOW = """---
+title: The harbour hour
+outlet: Example Radio
+speakers:
+  - name: Ada Moss
+    role: Host
+  - name: Ben Carter
+    role: Union secretary
+date: 2021-05-05
+kind: transcript
+---
+ADA MOSS: This is Example Radio, and you are listening to the harbour hour on Example Radio.
+
+ADA MOSS: Ben, will the new ferry terminal cost dock jobs?
+
+BEN CARTER: The union has been promised that no dock jobs will be cut at the terminal.
+
+ADA MOSS: And what about the night shifts on the quay?
+"""
+
+
+async def test_what_someone_asked_is_answered_by_their_question(tmp_path: Path) -> None:
+    """A host's question is no answer to "will the terminal cost jobs?", but it is the answer
+    to "did Ada ask about the terminal?"; the words that named the show only chose it."""
+    source = tmp_path / "show.md"
+    source.write_text(SHOW, encoding="utf-8")
+    settings = load_settings(None, store={"bundled_sources": False})
+    async with open_app(settings, db_path=tmp_path / "s.sqlite3") as app:
+        await app.library.ingest([source])
+        asked = await app.library.search("did ada ask about the ferry terminal on example radio")
+        assert not asked.abstained
+        assert asked.focus.speaker == "Ada Moss"
+        assert asked.hits[0].sentence == "Ben, will the new ferry terminal cost dock jobs?"
+        answer, _ = await app.library.answer("will the ferry terminal cost dock jobs?")
+        assert not answer.result.query.asking
+        assert answer.quotes
+        assert not any(q.text.endswith("?") for q in answer.quotes)

@@ -297,6 +297,9 @@ async def test_tantivy_filters_by_collection_and_follows_a_move(tmp_path: Path) 
         other = await fast.search(DOCKS_QUESTION, scope=BUNDLED_SCOPE)
         assert {h.source.id for h in mine.hits} <= {p.stem for p in SECOND_STORY.glob("*.md")}
         assert not any(h.source.id.startswith("alder-") for h in other.hits)
+        both = await fast.search(DOCKS_QUESTION, scope=frozenset({SECOND, BUNDLED}))
+        everything = await fast.search(DOCKS_QUESTION)  # the two are every collection here
+        assert [h.passage.id for h in both.hits] == [h.passage.id for h in everything.hits]
         await fast.collections.join(["alder-radio-interview"], bundled_collection())
         moved = await fast.search(DOCKS_QUESTION, scope=BUNDLED_SCOPE)
         assert "alder-radio-interview" in {h.source.id for h in moved.hits}

@@ -66,3 +66,43 @@ async def test_why_on_bm25_only_shows_only_the_columns_used(app):
     assert "(#1)" in text
     assert "fused" not in text
     assert "vector" not in text
+
+
+def test_a_source_is_named_by_its_outlet_and_kind_not_by_an_article_before_them():
+    """ "The X Gazette" is not named by "the": "what did they say on the radio" is the source
+    whose outlet is a radio station, and "according to the union" names no source at all."""
+    from pathlib import Path
+
+    from knowledge.documents import parse_document
+    from knowledge.understanding import Cast
+
+    story = Path(__file__).parent / "fixtures" / "second_story"
+    cast = Cast(parse_document(path).meta for path in sorted(story.glob("*.md")))
+    radio = cast.understand("what did tomas brell say on the radio")
+    assert (radio.speaker, radio.source_id) == ("Tomas Brell", "alder-radio-interview")
+    assert cast.understand("what did the union say on the radio").source_id == (
+        "alder-radio-interview"
+    )
+    assert cast.understand("how could they end it according to the union").empty
+    assert cast.understand("what does the Alder Gazette article say").source_id == (
+        "alder-gazette-strike"
+    )
+
+
+def test_whose_view_is_asked_for_in_the_ways_people_ask_it():
+    """ "per X", "in X's view", "X's take" and "did X ask" mean X's own turns, like "X said"."""
+    from pathlib import Path
+
+    from knowledge.documents import parse_document
+    from knowledge.understanding import Cast
+
+    story = Path(__file__).parent / "fixtures" / "second_story"
+    cast = Cast(parse_document(path).meta for path in sorted(story.glob("*.md")))
+    for question in (
+        "per brell, who can end the strike",
+        "in tomas brell's view who can end the strike",
+        "brell's take on the night shifts?",
+        "did brell ask for a vote",
+    ):
+        assert cast.understand(question).speaker == "Tomas Brell", question
+    assert cast.understand("who can end the strike").speaker is None
