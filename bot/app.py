@@ -23,6 +23,7 @@ from bot.core.guard import Guard
 from bot.core.model import Message
 from bot.digest.commands import DigestCommands
 from bot.digest.store import SubscriptionStore
+from bot.migrations import open_store
 from bot.observability.health import HealthRegistry
 from bot.observability.metrics import Metrics
 from bot.progress import ProgressFactory, no_progress
@@ -50,6 +51,7 @@ class App:
     subscriptions: SubscriptionStore
     digests: DigestBuilder
     clock: Clock
+    chats: ChatStore  # chat state, question log, votes, update dedupe (one owner)
 
 
 @asynccontextmanager
@@ -64,7 +66,7 @@ async def open_app(
     `clock`: the one clock every part reads (default the system's; tests pass a fake): also
     when sources arrive and chats look at what is new."""
     clock = clock or SystemClock()
-    store = await Store.open(db_path or settings.store.path, clock=clock.now)
+    store = await open_store(db_path or settings.store.path, clock=clock.now)
     try:
         library = Library(
             store,
@@ -131,7 +133,16 @@ async def open_app(
         )
         try:
             yield App(
-                settings, store, library, core, metrics, health, subscriptions, digests, clock
+                settings,
+                store,
+                library,
+                core,
+                metrics,
+                health,
+                subscriptions,
+                digests,
+                clock,
+                chats,
             )
         finally:
             await library.aclose()

@@ -19,6 +19,12 @@ from knowledge.store import Store, parse_stamp, stamp
 
 UPDATE_RETENTION = timedelta(days=2)  # Telegram keeps an unconfirmed update for 24 hours
 PRUNE_EVERY = timedelta(minutes=10)
+_UPSERT_CHAT_STATE = (
+    "INSERT INTO chat_state (platform, chat_id, last_question, shown, updated_at)"
+    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id) DO UPDATE SET"
+    " last_question = excluded.last_question, shown = excluded.shown,"
+    " updated_at = excluded.updated_at"
+)
 
 
 def _stamp(moment: datetime) -> str:
@@ -94,16 +100,26 @@ class ChatStore:
         One transaction instead of two halves the per-question write cost, and /more can
         never see a question the log lacks (or the reverse) after a crash."""
         async with self._store.transaction() as db:
-            await db.execute(
-                "INSERT INTO chat_state (platform, chat_id, last_question, shown, updated_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id) DO UPDATE SET"
-                " last_question = excluded.last_question, shown = excluded.shown,"
-                " updated_at = excluded.updated_at",
-                (platform, chat_id, question, shown, self._now()),
-            )
+            await db.execute(_UPSERT_CHAT_STATE, (platform, chat_id, question, shown, self._now()))
             return await self._insert_question(
                 db, platform, chat_id, user_id, question, abstained, latency_ms
             )
+
+    async def remember_question(
+        self, platform: str, chat_id: str, question: str, shown: int
+    ) -> None:
+        """The chat's /more state alone (after /more showed `shown` passages in all)."""
+        async with self._store.transaction() as db:
+            await db.execute(_UPSERT_CHAT_STATE, (platform, chat_id, question, shown, self._now()))
+
+    async def last_question(self, platform: str, chat_id: str) -> tuple[str, int] | None:
+        """The chat's last question and how many passages it has been shown (/more, /why)."""
+        rows = await self._store.reader.execute_fetchall(
+            "SELECT last_question, shown FROM chat_state WHERE platform = ? AND chat_id = ?",
+            (platform, chat_id),
+        )
+        row = next(iter(rows), None)
+        return (row[0], int(row[1])) if row else None
 
     async def _insert_question(
         self,

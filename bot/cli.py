@@ -7,7 +7,6 @@ usage or an unusable database file, 1 = the job failed).
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +21,7 @@ from bot.observability.logging import configure_logging, secrets_of
 from bot.progress import terminal_progress
 from bot.run_lock import LockError, run_lock
 from knowledge.library import load_story
-from knowledge.store_errors import StoreOpenError, open_error
+from knowledge.store_errors import StoreFailure, StoreOpenError, is_a_bug, open_error
 
 EXIT_USAGE = 2
 
@@ -152,8 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreOpenError as exc:  # read-only, corrupt, not a briefbot database, …
         sys.stderr.write(f"{exc}\n")
         return EXIT_USAGE
-    except sqlite3.DatabaseError as exc:  # a bad page met later, the disk full, …
-        if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+    except StoreFailure as exc:  # a bad page met later, the disk full, …
+        if is_a_bug(exc):
             raise  # a bug, not the file: keep its traceback
         sys.stderr.write(f"{open_error(args.db or settings.store.path, exc)}\n")
         return EXIT_USAGE

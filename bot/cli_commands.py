@@ -17,7 +17,6 @@ from rich.text import Text
 
 from bot import cli_collections, cli_ingest
 from bot.app import App
-from bot.chat_store import ChatStore
 from bot.cli_collections import chosen_scope
 from bot.core.delivery import ChatTarget
 from bot.core.model import Message, ReplyKind
@@ -267,7 +266,7 @@ async def cmd_stats(app: App, args: argparse.Namespace) -> int:
     if args.days <= 0:
         err.print("--days must be more than 0")
         return 2
-    stats = await ChatStore(app.store, app.clock).stats(args.days)
+    stats = await app.chats.stats(args.days)
     period = f"the last {args.days:g} day{'s' if args.days != 1 else ''}"
     usage = Table("platform", "questions", "abstained", "abstention rate", "👍", "👎")
     usage.title = f"Questions in {period}"

@@ -20,8 +20,8 @@ from pathlib import Path
 from knowledge.documents import TEXT_SUFFIXES, DocumentError
 from knowledge.readers import Readout, read_path
 from knowledge.readers.sandbox import ParserPool
-from knowledge.source_registry import SourceRegistry
 from knowledge.source_registry_types import Saved
+from knowledge.storage import Registry
 
 log = logging.getLogger(__name__)
 BATCH_PASSAGES = 5000
@@ -88,7 +88,7 @@ class BulkWriter:
     (which releases the GIL) writes this one; batches still commit one after another, in order.
     """
 
-    def __init__(self, registry: SourceRegistry, on_saved: Callable[[Path, Readout, Saved], None]):
+    def __init__(self, registry: Registry, on_saved: Callable[[Path, Readout, Saved], None]):
         self._registry = registry
         self._on_saved = on_saved
         self._batch: list[tuple[Path, Readout]] = []

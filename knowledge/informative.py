@@ -22,12 +22,11 @@ from knowledge.models import Hit, Passage, SourceMeta
 from knowledge.query import Query
 from knowledge.quotes import quotes_of
 from knowledge.scoring import is_question, sentence_texts
-from knowledge.store import Store
+from knowledge.storage import SearchStatistics
 from knowledge.text import specificity, stem, tokens
 
 MIN_WORD = 3  # shorter tokens (other than numbers) carry no topic
 LENGTH_FLOOR = 8  # a sentence shorter than this many content words is scored as if this long
-MAX_PARAMS = 500
 _NO_QUERY = Query("", ())
 
 
@@ -40,20 +39,11 @@ def content_words(text: str, stopwords: Collection[str]) -> list[tuple[str, str]
     ]
 
 
-async def document_frequencies(store: Store, terms: Collection[str]) -> tuple[int, dict[str, int]]:
+async def document_frequencies(
+    store: SearchStatistics, terms: Collection[str]
+) -> tuple[int, dict[str, int]]:
     """How many passages of the whole index hold each stem, and how many passages there are."""
-    total = await store.passage_count()
-    found: dict[str, int] = {}
-    ordered = sorted(terms)
-    for start in range(0, len(ordered), MAX_PARAMS):
-        chunk = ordered[start : start + MAX_PARAMS]
-        marks = ",".join("?" * len(chunk))
-        rows = await store.read(
-            f"SELECT term, doc FROM passages_vocab WHERE term IN ({marks})",  # noqa: S608 - placeholders only
-            chunk,
-        )
-        found.update((str(term), int(doc)) for term, doc in rows)
-    return total, found
+    return await store.passage_count(), await store.stem_document_counts(terms)
 
 
 def word_weights(
@@ -112,7 +102,7 @@ def best_quote(
 
 
 async def most_informative(
-    store: Store,
+    store: SearchStatistics,
     meta: SourceMeta,
     passages: Sequence[Passage],
     candidates: Sequence[Passage],

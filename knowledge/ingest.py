@@ -26,6 +26,7 @@ from knowledge.readers.fetch import Fetched, Fetcher, FetchError, check_url, wit
 from knowledge.readers.sandbox import ParseLimits, ParserPool
 from knowledge.source_registry import FeedRecord, SourceRegistry
 from knowledge.source_registry_types import Saved
+from knowledge.storage import Registry
 from knowledge.store import Store
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 
 class Ingestor:
     def __init__(self, store: Store, fetcher: Fetcher, limits: IngestLimits | None = None) -> None:
-        self.registry = SourceRegistry(store)
+        self.registry: Registry = SourceRegistry(store)
         self._fetcher = fetcher
         self.limits = limits or IngestLimits()
         self.parser = ParserPool(self.limits.parse)

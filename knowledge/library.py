@@ -18,6 +18,7 @@ from pathlib import Path
 from knowledge.answer import Answer, Quote, compose
 from knowledge.collection_store import CollectionStore
 from knowledge.collections import Collection, Scope, bundled_collection, story_file
+from knowledge.embedding_store import EmbeddingStore
 from knowledge.embeddings import Embedder
 from knowledge.ingest import IngestLimits, Ingestor, IngestReport, expand_paths
 from knowledge.kinds import reason_marked
@@ -28,6 +29,7 @@ from knowledge.readers.fetch import Fetcher
 from knowledge.scoring import is_question, sentence_texts
 from knowledge.search import SearchEngine, Searcher, SearchResult
 from knowledge.source_identity import bundled_sources_dir
+from knowledge.storage import Collections
 from knowledge.store import ScopeIds, Store
 from knowledge.whatsnew import QUOTED, Arrival, WhatsNew
 
@@ -53,12 +55,12 @@ class Library:
         if embedder is not None:
             from knowledge.vectors import VectorIndex  # numpy: only with the semantic extra
 
-            self.vectors = VectorIndex(store, embedder)
+            self.vectors = VectorIndex(store, embedder, EmbeddingStore(store))
         self.searcher = Searcher(
             store, parser, min_coverage=min_coverage, vectors=self.vectors, engine=engine
         )
         self._max_bullets = max_bullets
-        self.collections = CollectionStore(store)
+        self.collections: Collections = CollectionStore(store)
         self._whatsnew = WhatsNew(store, parser.stopwords)
 
     async def ingest(

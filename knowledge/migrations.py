@@ -1,25 +1,27 @@
 """Schema migrations: named steps applied once, in order, and recorded in `migrations`.
 
-A new schema change is a new function appended to MIGRATIONS; never edit an applied one.
+A new schema change is a new function appended to MIGRATIONS; never edit what an applied one
+leaves behind (m010 and m011 lost the creation of two chat tables when the bot's tables moved
+to bot/migrations.py, whose m012/m013 create them if missing: the same schema either way).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import aiosqlite
 
 Migration = Callable[[aiosqlite.Connection], Awaitable[None]]
 
 
-async def _run(db: aiosqlite.Connection, *statements: str) -> None:
+async def run_statements(db: aiosqlite.Connection, *statements: str) -> None:
     """Execute statements one by one: `executescript` would COMMIT the migration's transaction."""
     for statement in statements:
         await db.execute(statement)
 
 
 async def m001_sources_and_passages(db: aiosqlite.Connection) -> None:
-    await _run(
+    await run_statements(
         db,
         """
         CREATE TABLE sources (
@@ -66,110 +68,9 @@ async def m001_sources_and_passages(db: aiosqlite.Connection) -> None:
     )
 
 
-async def m002_chat_state(db: aiosqlite.Connection) -> None:
-    await _run(
-        db,
-        """
-        CREATE TABLE chat_state (
-            platform TEXT NOT NULL,
-            chat_id TEXT NOT NULL,
-            last_question TEXT NOT NULL,
-            shown INTEGER NOT NULL DEFAULT 0,
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (platform, chat_id)
-        )""",
-    )
-
-
-async def m003_questions_votes_chats(db: aiosqlite.Connection) -> None:
-    """The question log and its votes (feedback, `briefbot stats`), the updates already handled
-    (deduplication across restarts) and each chat's reachability (blocked, migrated)."""
-    await _run(
-        db,
-        """
-        CREATE TABLE questions (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: old vote buttons carry ids
-            platform TEXT NOT NULL,
-            chat_id TEXT NOT NULL,
-            user_id TEXT NOT NULL,
-            question TEXT NOT NULL,
-            abstained INTEGER NOT NULL,
-            latency_ms REAL NOT NULL,
-            asked_at TEXT NOT NULL
-        )""",
-        "CREATE INDEX questions_asked ON questions(asked_at)",
-        "CREATE INDEX questions_chat ON questions(platform, chat_id)",
-        """
-        CREATE TABLE votes (
-            question_id INTEGER NOT NULL REFERENCES questions(id) ON DELETE CASCADE,
-            user_id TEXT NOT NULL,
-            vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
-            voted_at TEXT NOT NULL,
-            PRIMARY KEY (question_id, user_id)
-        )""",
-        """
-        CREATE TABLE processed_updates (
-            platform TEXT NOT NULL,
-            update_key TEXT NOT NULL,
-            seen_at TEXT NOT NULL,
-            PRIMARY KEY (platform, update_key)
-        )""",
-        "CREATE INDEX processed_updates_seen ON processed_updates(seen_at)",
-        """
-        CREATE TABLE chats (
-            platform TEXT NOT NULL,
-            chat_id TEXT NOT NULL,
-            active INTEGER NOT NULL DEFAULT 1,
-            reason TEXT NOT NULL DEFAULT '',
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (platform, chat_id)
-        )""",
-    )
-
-
-async def m004_subscriptions_and_deliveries(db: aiosqlite.Connection) -> None:
-    """Daily-digest subscriptions, and one delivery row per chat and local date.
-
-    The deliveries primary key is what makes a digest go out once: a sender first INSERTs its
-    claim, and a second process's INSERT for the same (platform, chat, local date) fails.
-    """
-    await _run(
-        db,
-        """
-        CREATE TABLE subscriptions (
-            platform TEXT NOT NULL,
-            chat_id TEXT NOT NULL,
-            thread_id TEXT,
-            local_time TEXT NOT NULL,
-            timezone TEXT NOT NULL,
-            quiet INTEGER NOT NULL DEFAULT 0,
-            active INTEGER NOT NULL DEFAULT 1,
-            last_delivered_date TEXT,
-            last_result TEXT NOT NULL DEFAULT '',
-            seen_sources TEXT NOT NULL DEFAULT '[]',
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (platform, chat_id)
-        )""",
-        """
-        CREATE TABLE deliveries (
-            platform TEXT NOT NULL,
-            chat_id TEXT NOT NULL,
-            local_date TEXT NOT NULL,
-            status TEXT NOT NULL CHECK (status IN ('claimed', 'sent', 'failed', 'skipped')),
-            claimed_at TEXT NOT NULL,
-            finished_at TEXT,
-            detail TEXT NOT NULL DEFAULT '',
-            attempts INTEGER NOT NULL DEFAULT 1,
-            PRIMARY KEY (platform, chat_id, local_date)
-        )""",
-        "CREATE INDEX deliveries_status ON deliveries(status, claimed_at)",
-    )
-
-
 async def m005_embeddings(db: aiosqlite.Connection) -> None:
     """Passage vectors by (model, hash of the passage text): see knowledge/vectors.py."""
-    await _run(
+    await run_statements(
         db,
         """
         CREATE TABLE embeddings (
@@ -190,7 +91,7 @@ async def m006_source_urls_and_feeds(db: aiosqlite.Connection) -> None:
     per-row insert trigger (about 3-5x faster to ingest): while `fts_sync.deferred` is 1,
     which the store sets and clears inside its own write transaction, the trigger stands aside.
     """
-    await _run(
+    await run_statements(
         db,
         "CREATE TABLE fts_sync (deferred INTEGER NOT NULL)",
         "INSERT INTO fts_sync (deferred) VALUES (0)",
@@ -228,7 +129,7 @@ async def m007_passage_sections(db: aiosqlite.Connection) -> None:
     their content hashes are marked stale: the next ingest of the same file or URL (bundled
     sources: the next start) re-splits them instead of reporting "unchanged".
     """
-    await _run(
+    await run_statements(
         db,
         "ALTER TABLE passages ADD COLUMN section TEXT NOT NULL DEFAULT ''",
         "UPDATE sources SET content_hash = 'pre-m007:' || content_hash",
@@ -238,7 +139,7 @@ async def m007_passage_sections(db: aiosqlite.Connection) -> None:
 async def m008_health_row(db: aiosqlite.Connection) -> None:
     """One row that the health check (and every open) rewrites: a write that fails when the
     file is read-only, the disk full or the database locked (see knowledge/store_health.py)."""
-    await _run(
+    await run_statements(
         db,
         """
         CREATE TABLE health (
@@ -249,20 +150,11 @@ async def m008_health_row(db: aiosqlite.Connection) -> None:
     )
 
 
-async def m009_delivery_fencing(db: aiosqlite.Connection) -> None:
-    """A fencing token on each delivery claim: `generation` goes up by one on every claim and
-    takeover, and the sender's renewals and the UPDATE that records the send carry it, so a
-    sender whose claim was taken over can neither renew it nor record over the new holder."""
-    await _run(
-        db,
-        "ALTER TABLE deliveries ADD COLUMN generation INTEGER NOT NULL DEFAULT 1",
-    )
-
-
 async def m010_collections(db: aiosqlite.Connection) -> None:
     """Collections (knowledge/collections.py): which sources each holds (the engines filter a
-    search by it before ranking, see knowledge/collection_store.py) and which ones a chat
-    searches (bot/chat_store.py). Chats bind to ids, so renaming a slug keeps them bound.
+    search by it before ranking, see knowledge/collection_store.py). Which ones a chat searches
+    is the bot's table (`m012_chat_collections` in bot/migrations.py; until the bot's tables
+    moved there, this migration created it, so existing databases have it from here).
 
     Every source already indexed joins the bundled story's collection (slug and title from
     the story file), so an existing install answers exactly as before.
@@ -270,7 +162,7 @@ async def m010_collections(db: aiosqlite.Connection) -> None:
     from knowledge.collections import bundled_collection
 
     bundled = bundled_collection()
-    await _run(
+    await run_statements(
         db,
         """
         CREATE TABLE collections (
@@ -286,14 +178,6 @@ async def m010_collections(db: aiosqlite.Connection) -> None:
             PRIMARY KEY (collection_id, source_id)
         )""",
         "CREATE INDEX source_collections_source ON source_collections(source_id)",
-        """
-        CREATE TABLE chat_collections (
-            platform TEXT NOT NULL,
-            chat_id TEXT NOT NULL,
-            collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
-            position INTEGER NOT NULL,
-            PRIMARY KEY (platform, chat_id, collection_id)
-        )""",
     )
     if await db.execute_fetchall("SELECT 1 FROM sources LIMIT 1"):
         await db.execute(
@@ -316,10 +200,10 @@ async def m011_arrivals(db: aiosqlite.Connection) -> None:
     time). `passage_changes` records, per re-ingest, the passages added and removed (by text
     hash; a removed passage keeps its text, since its row is gone). `passages_vocab` exposes
     the full-text index's own term statistics (how many passages hold each stem), which rank a
-    source's most informative passages. `chat_looks` is when each chat last looked (/new, a
-    digest), so "what's new" is new *for that chat*.
+    source's most informative passages. (When each chat last looked is the bot's table,
+    `m013_chat_looks` in bot/migrations.py; existing databases have it from here.)
     """
-    await _run(
+    await run_statements(
         db,
         "UPDATE sources SET added_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')"
         " WHERE coalesce(added_at, '') = ''",
@@ -338,40 +222,35 @@ async def m011_arrivals(db: aiosqlite.Connection) -> None:
         "CREATE INDEX passage_changes_at ON passage_changes(changed_at)",
         "CREATE INDEX passage_changes_source ON passage_changes(source_id, changed_at)",
         "CREATE VIRTUAL TABLE passages_vocab USING fts5vocab(passages_fts, 'row')",
-        """
-        CREATE TABLE chat_looks (
-            platform TEXT NOT NULL,
-            chat_id TEXT NOT NULL,
-            looked_at TEXT NOT NULL,
-            PRIMARY KEY (platform, chat_id)
-        )""",
     )
 
 
+# The index's own steps. The bot's tables (m002-m004, m009 and on) are created by
+# bot/migrations.py, applied after these on the same database: a name is applied once, so a
+# database made before they moved keeps its record of them and runs nothing again.
 MIGRATIONS: tuple[Migration, ...] = (
     m001_sources_and_passages,
-    m002_chat_state,
-    m003_questions_votes_chats,
-    m004_subscriptions_and_deliveries,
     m005_embeddings,
     m006_source_urls_and_feeds,
     m007_passage_sections,
     m008_health_row,
-    m009_delivery_fencing,
     m010_collections,
     m011_arrivals,
 )
 
 
-async def apply_migrations(db: aiosqlite.Connection, now: str) -> list[str]:
-    """Apply the pending migrations, each in its own transaction; return the names applied."""
+async def apply_migrations(
+    db: aiosqlite.Connection, now: str, migrations: Sequence[Migration] = MIGRATIONS
+) -> list[str]:
+    """Apply the pending `migrations` (by name), each in its own transaction; return the names
+    applied."""
     await db.execute(
         "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
     async with db.execute("SELECT name FROM migrations") as cursor:
         done = {row[0] async for row in cursor}
     applied = []
-    for migration in MIGRATIONS:
+    for migration in migrations:
         if migration.__name__ in done:
             continue
         await db.execute("BEGIN IMMEDIATE")

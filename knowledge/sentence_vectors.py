@@ -22,7 +22,7 @@ import numpy as np
 
 from knowledge.embeddings import Embedder
 from knowledge.scoring import sentence_texts
-from knowledge.store import Store
+from knowledge.storage import Vectors
 from knowledge.text import text_hash
 
 SENTENCE_SUFFIX = "/sentences"
@@ -33,8 +33,8 @@ ENCODE_CHUNK = 64  # sentences per encode call: short turns for the worker threa
 class SentenceVectors:
     """Stores sentence vectors at ingest; returns per-sentence cosines for a few passages."""
 
-    def __init__(self, store: Store, embedder: Embedder, dtype: type = np.float16) -> None:
-        self._store = store
+    def __init__(self, vectors: Vectors, embedder: Embedder, dtype: type = np.float16) -> None:
+        self._vectors = vectors
         self._embedder = embedder
         self._dtype = dtype
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
@@ -58,15 +58,13 @@ class SentenceVectors:
         for start in range(0, len(items), ENCODE_CHUNK):
             chunk = items[start : start + ENCODE_CHUNK]
             vectors = await self._embedder.encode([s for _, s in chunk])
-            async with self._store.transaction() as db:
-                await db.executemany(
-                    "INSERT OR REPLACE INTO embeddings (model, text_hash, dim, vector)"
-                    " VALUES (?, ?, ?, ?)",
-                    [
-                        (self.model, h, len(v), v.astype(self._dtype).tobytes())
-                        for (h, _), v in zip(chunk, vectors, strict=True)
-                    ],
-                )
+            await self._vectors.save(
+                self.model,
+                [
+                    (h, len(v), v.astype(self._dtype).tobytes())
+                    for (h, _), v in zip(chunk, vectors, strict=True)
+                ],
+            )
         return len(items), live
 
     async def cosines(
@@ -90,14 +88,7 @@ class SentenceVectors:
 
     async def _fetch(self, passages: list[tuple[int, str]]) -> None:
         wanted = {pid: [text_hash(s) for s in sentence_texts(text)] for pid, text in passages}
-        hashes = sorted({h for hs in wanted.values() for h in hs})
-        blobs: dict[str, bytes] = {}
-        for start in range(0, len(hashes), 500):  # stay under SQLite's parameter limit
-            part = hashes[start : start + 500]
-            marks = ",".join("?" * len(part))  # placeholders only; the hashes are parameters
-            sql = "SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN "
-            rows = await self._store.reader.execute_fetchall(f"{sql}({marks})", (self.model, *part))
-            blobs.update({h: blob for h, blob in rows})
+        blobs = await self._vectors.some_of(self.model, {h for hs in wanted.values() for h in hs})
         for pid, hs in wanted.items():
             if hs and all(h in blobs for h in hs):
                 vectors: list[np.ndarray] = [np.frombuffer(blobs[h], dtype=self._dtype) for h in hs]

@@ -1,4 +1,5 @@
-"""The SQLite index behind one object: sources, passages, full-text search and chat state.
+"""The SQLite index behind one object: sources, passages and full-text search (the
+`Documents`, `SearchStatistics` and `MirrorSource` of `knowledge.storage`).
 
 One file, WAL mode, two connections: every write goes through a single writer connection
 guarded by a lock, so one coroutine's transaction can never commit another's half-done work;
@@ -10,24 +11,26 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
-from knowledge.migrations import apply_migrations
+from knowledge.migrations import MIGRATIONS, Migration, apply_migrations
 from knowledge.models import Document, Passage, Source, SourceMeta, Speaker
-from knowledge.passage_changes import record_replacement
+from knowledge.passage_changes import Change, record_replacement
 from knowledge.scope_filter import RANKED, ScopeFilters
+from knowledge.storage import MirrorRow, PassageOwner
+from knowledge.storage import ScopeIds as ScopeIds  # where search and collections import it
 from knowledge.store_errors import StoreOpenError, open_error
 from knowledge.store_health import HEALTH_BUSY_MS, check_database, touch_health_row
 
 BUSY_TIMEOUT_MS = 5000
-ScopeIds = frozenset[int] | None  # collection ids (knowledge/collection_store.py); None: all
+MAX_PARAMS = 500  # bound parameters per statement, well under SQLite's limit
 
 
 Clock = Callable[[], datetime]
@@ -150,10 +153,17 @@ class Store:
         self._scope_filters = ScopeFilters(reader)  # how FTS5 searches some collections
 
     @classmethod
-    async def open(cls, path: Path | str, *, clock: Clock = system_clock) -> Store:
+    async def open(
+        cls,
+        path: Path | str,
+        *,
+        clock: Clock = system_clock,
+        migrations: Sequence[Migration] = MIGRATIONS,
+    ) -> Store:
         """Raises StoreOpenError (one line: read-only, corrupt, not a briefbot database, …)
         with every connection it opened closed again: an open aiosqlite connection is a
-        non-daemon thread, and one left behind kept the process alive after the error."""
+        non-daemon thread, and one left behind kept the process alive after the error.
+        `migrations`: the index's own by default; the bot adds its tables' (bot/migrations.py)."""
         path = Path(path)
         opened: list[aiosqlite.Connection] = []
         try:
@@ -164,7 +174,7 @@ class Store:
             opened.append(writer)
             await _check_is_ours(writer, path)
             await writer.execute("PRAGMA journal_mode=WAL")
-            await apply_migrations(writer, utc_now())
+            await apply_migrations(writer, utc_now(), migrations)
             await touch_health_row(writer)  # a read-only file fails here, not at the 1st answer
             reader = await _connect(path)
             opened.append(reader)
@@ -304,6 +314,91 @@ class Store:
         rows = await self._reader.execute_fetchall("SELECT text FROM passages")
         return [text for (text,) in rows]
 
+    async def passage_owners(self) -> list[PassageOwner]:
+        """Every passage as (id, source id, speaker, text), by id: what the vector index holds."""
+        rows = await self._reader.execute_fetchall(
+            "SELECT id, source_id, speaker, text FROM passages ORDER BY id"
+        )
+        return cast(list[PassageOwner], list(rows))  # rows are these tuples already
+
+    async def passages_by_id(self, ids: Sequence[int]) -> dict[int, tuple[Passage, str]]:
+        """The passages (and their keyword column) with these ids; missing ids are left out."""
+        found: dict[int, tuple[Passage, str]] = {}
+        for start in range(0, len(ids), MAX_PARAMS):
+            chunk = tuple(ids[start : start + MAX_PARAMS])
+            marks = ",".join("?" * len(chunk))  # placeholders only; the ids are parameters
+            rows = await self._reader.execute_fetchall(
+                "SELECT id, source_id, position, text, speaker, section, keywords"  # noqa: S608
+                f" FROM passages WHERE id IN ({marks})",
+                chunk,
+            )
+            for pid, sid, pos, text, speaker, section, keywords in rows:
+                found[pid] = (Passage(pid, sid, pos, text, speaker, section), keywords)
+        return found
+
+    async def passage_ids_in(self, scope: frozenset[int]) -> list[int]:
+        """The ids of the passages of the sources in the collections `scope`."""
+        marks = ",".join("?" * len(scope))  # placeholders only; the ids are parameters
+        rows = await self._reader.execute_fetchall(
+            "SELECT p.id FROM passages p JOIN source_collections c"  # noqa: S608
+            f" ON c.source_id = p.source_id WHERE c.collection_id IN ({marks})",
+            tuple(sorted(scope)),
+        )
+        return [int(pid) for (pid,) in rows]
+
+    async def source_versions(self) -> dict[str, str]:
+        """Each source's version for a search mirror: its content hash and its collections, so
+        a source that changed or moved to another collection is indexed again."""
+        rows = await self._reader.execute_fetchall(
+            "SELECT s.id, s.content_hash || ':' || coalesce((SELECT group_concat("
+            "collection_id) FROM source_collections c WHERE c.source_id = s.id), '')"
+            " FROM sources s"
+        )
+        return {str(sid): str(key) for sid, key in rows}
+
+    async def passages_to_mirror(self, source_ids: Sequence[str]) -> list[MirrorRow]:
+        """The passages of these sources as a search mirror indexes them: (id, source id,
+        text, keywords, the source's collection ids)."""
+        found: list[MirrorRow] = []
+        for start in range(0, len(source_ids), MAX_PARAMS):
+            chunk = tuple(source_ids[start : start + MAX_PARAMS])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._reader.execute_fetchall(
+                "SELECT id, source_id, text, keywords, (SELECT group_concat(collection_id,"  # noqa: S608
+                " ' ') FROM source_collections c WHERE c.source_id = passages.source_id)"
+                f" FROM passages WHERE source_id IN ({marks})",
+                chunk,
+            )
+            found += [
+                (pid, sid, text, keywords, tuple((scope or "").split()))
+                for pid, sid, text, keywords, scope in rows
+            ]
+        return found
+
+    async def stem_document_counts(self, stems: Collection[str]) -> dict[str, int]:
+        """How many passages of the whole index hold each (stemmed) term; absent: none."""
+        found: dict[str, int] = {}
+        ordered = sorted(stems)
+        for start in range(0, len(ordered), MAX_PARAMS):
+            chunk = ordered[start : start + MAX_PARAMS]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._reader.execute_fetchall(
+                f"SELECT term, doc FROM passages_vocab WHERE term IN ({marks})",  # noqa: S608 - placeholders only
+                chunk,
+            )
+            found.update((str(term), int(doc)) for term, doc in rows)
+        return found
+
+    async def changes_since(self, since: datetime) -> list[Change]:
+        """Passage changes recorded from `since` on (to the second; the caller filters
+        exactly), in the order they were made."""
+        rows = await self._reader.execute_fetchall(
+            "SELECT source_id, changed_at, change, text_hash, text, speaker, section"
+            " FROM passage_changes WHERE substr(changed_at, 1, 19) >= ? ORDER BY id",
+            (since.isoformat(timespec="seconds")[:19],),
+        )
+        return [Change(*row) for row in rows]
+
     # -- search --------------------------------------------------------------------------
 
     async def fts_search(
@@ -358,28 +453,6 @@ class Store:
                 )
             counts[term] = int(next(iter(rows))[0])
         return total, counts
-
-    # -- chat state ----------------------------------------------------------------------
-
-    async def remember_question(
-        self, platform: str, chat_id: str, question: str, shown: int
-    ) -> None:
-        async with self.transaction() as db:
-            await db.execute(
-                "INSERT INTO chat_state (platform, chat_id, last_question, shown, updated_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id) DO UPDATE SET"
-                " last_question = excluded.last_question, shown = excluded.shown,"
-                " updated_at = excluded.updated_at",
-                (platform, chat_id, question, shown, utc_now()),
-            )
-
-    async def last_question(self, platform: str, chat_id: str) -> tuple[str, int] | None:
-        rows = await self._reader.execute_fetchall(
-            "SELECT last_question, shown FROM chat_state WHERE platform = ? AND chat_id = ?",
-            (platform, chat_id),
-        )
-        row = next(iter(rows), None)
-        return (row[0], int(row[1])) if row else None
 
 
 def _probe(path: Path) -> None:

@@ -7,7 +7,10 @@ terse and arrive as tracebacks from a worker thread; the CLI and the runner turn
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+
+StoreFailure = sqlite3.DatabaseError  # the backend failing at run time (a bad page, a full disk)
 
 # (words in SQLite's message, what to tell the operator), first match wins
 _REASONS: tuple[tuple[str, str], ...] = (
@@ -24,6 +27,12 @@ _REASONS: tuple[tuple[str, str], ...] = (
 
 class StoreOpenError(Exception):
     """The database file cannot be used; `str()` is the one line to show."""
+
+
+def is_a_bug(error: BaseException) -> bool:
+    """A failure of our SQL (a broken constraint, a misused API), not of the file: it keeps
+    its traceback."""
+    return isinstance(error, sqlite3.IntegrityError | sqlite3.ProgrammingError)
 
 
 def describe(error: BaseException) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import tantivy
 
 from knowledge.models import Passage
-from knowledge.store import ScopeIds, Store
+from knowledge.storage import MirrorRow, MirrorSource, ScopeIds
 
 HEAP_BYTES = 32 * 1024 * 1024
 # Document counts of (term, scope) kept per index generation: questions share most of their
@@ -38,7 +38,7 @@ def _schema() -> Any:
 class TantivyEngine:
     """`fts_search` and `term_document_counts`, as `Store` has them, over a tantivy index."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: MirrorSource) -> None:
         self._store = store
         self._index: Any = None
         self._generation = -1
@@ -59,17 +59,8 @@ class TantivyEngine:
         scores = {searcher.doc(address)["pid"][0]: score for score, address in hits}
         if not scores:
             return []
-        marks = ",".join("?" * len(scores))
-        rows = await self._store.reader.execute_fetchall(
-            "SELECT id, source_id, position, text, speaker, section, keywords"  # noqa: S608
-            " FROM passages"
-            f" WHERE id IN ({marks})",
-            tuple(scores),
-        )
-        found = [
-            (Passage(pid, sid, pos, text, speaker, section), keywords, scores[pid])
-            for pid, sid, pos, text, speaker, section, keywords in rows
-        ]
+        rows = await self._store.passages_by_id(tuple(scores))
+        found = [(passage, keywords, scores[pid]) for pid, (passage, keywords) in rows.items()]
         return sorted(found, key=lambda row: (-row[2], row[0].id))
 
     async def term_document_counts(
@@ -125,46 +116,29 @@ class TantivyEngine:
             if self._generation == self._store.generation and self._index is not None:
                 return
             generation = self._store.generation
-            reader = self._store.reader
-            # the key includes the source's collections: one that moved is indexed again
-            keyed = await reader.execute_fetchall(
-                "SELECT s.id, s.content_hash || ':' || coalesce((SELECT group_concat("
-                "collection_id) FROM source_collections c WHERE c.source_id = s.id), '')"
-                " FROM sources s"
-            )
-            current: dict[str, str] = {str(sid): str(key) for sid, key in keyed}
+            # the version includes the source's collections: one that moved is indexed again
+            current = await self._store.source_versions()
             stale = [s for s, h in self._hashes.items() if current.get(s) != h]
             fresh = [s for s, h in current.items() if self._hashes.get(s) != h]
-            rows: list[Any] = []
-            for start in range(0, len(fresh), 500):
-                chunk = fresh[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows += await reader.execute_fetchall(
-                    "SELECT id, source_id, text, keywords, (SELECT group_concat(collection_id,"  # noqa: S608
-                    " ' ') FROM source_collections c WHERE c.source_id = passages.source_id)"
-                    " FROM passages"
-                    f" WHERE source_id IN ({marks})",
-                    tuple(chunk),
-                )
+            rows = await self._store.passages_to_mirror(fresh)
             await asyncio.to_thread(self._apply, stale, rows)
             self._hashes = current
-            self._total = int(
-                next(iter(await reader.execute_fetchall("SELECT count(*) FROM passages")))[0]
-            )
+            self._total = await self._store.passage_count()
             self._totals.clear()
             self._counts.clear()
             self._generation = generation
 
-    def _apply(self, stale: list[str], rows: list[Any]) -> None:
+    def _apply(self, stale: list[str], rows: list[MirrorRow]) -> None:
         if self._index is None:
             self._index = tantivy.Index(_schema())
         writer = self._index.writer(heap_size=HEAP_BYTES, num_threads=1)
         for source_id in stale:
             writer.delete_documents_by_term("source", source_id)
-        for pid, source_id, text, keywords, scope in rows:
-            ids = (scope or "").split()  # the source's collection ids, "1 4"
+        for pid, source_id, text, keywords, scope in rows:  # scope: the collection ids
             writer.add_document(
-                tantivy.Document(pid=pid, source=source_id, text=text, keywords=keywords, scope=ids)
+                tantivy.Document(
+                    pid=pid, source=source_id, text=text, keywords=keywords, scope=list(scope)
+                )
             )
         writer.commit()
         writer.wait_merging_threads()

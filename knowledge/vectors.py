@@ -18,7 +18,6 @@ waiting; BM25 sees the new passages at once, the vector side when their embeddin
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -29,7 +28,7 @@ from knowledge.embeddings import BATCH_SIZE, Embedder
 from knowledge.models import Passage
 from knowledge.neighbours import Neighbours
 from knowledge.sentence_vectors import SentenceVectors
-from knowledge.store import Store
+from knowledge.storage import Documents, PassageOwner, Vectors
 from knowledge.text import text_hash
 
 STORAGE_DTYPE = np.float16
@@ -43,7 +42,7 @@ __all__ = ["Neighbours", "VectorIndex", "text_hash"]
 class VectorIndex:
     """Embeds passages at ingest (only new texts) and answers nearest-neighbour queries."""
 
-    def __init__(self, store: Store, embedder: Embedder) -> None:
+    def __init__(self, store: Documents, embedder: Embedder, vectors: Vectors) -> None:
         self._store = store
         self._embedder = embedder
         self._lock = asyncio.Lock()
@@ -59,7 +58,8 @@ class VectorIndex:
         self._speakers = np.zeros(0, dtype=np.int32)
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._masks: dict[frozenset[int], np.ndarray] = {}  # per scope, this generation's rows
-        self.sentences = SentenceVectors(store, embedder, STORAGE_DTYPE)
+        self._vectors = vectors  # the stored embeddings (`knowledge.embedding_store`)
+        self.sentences = SentenceVectors(self._vectors, embedder, STORAGE_DTYPE)
 
     @property
     def embedder(self) -> Embedder:
@@ -74,11 +74,7 @@ class VectorIndex:
         how many passages were encoded."""
         async with self._lock:
             generation = self._store.generation
-            rows = list(
-                await self._store.reader.execute_fetchall(
-                    "SELECT id, source_id, speaker, text FROM passages ORDER BY id"
-                )
-            )
+            rows = await self._store.passage_owners()
             hashes = {pid: text_hash(text) for pid, _, _, text in rows}
             known = await self._known_hashes(self._embedder.name)
             todo: dict[str, str] = {}
@@ -173,13 +169,8 @@ class VectorIndex:
             return None
         mask = self._masks.get(scope)
         if mask is None or len(mask) != len(self._ids):
-            marks = ",".join("?" * len(scope))  # placeholders only; the ids are parameters
-            rows = await self._store.read(
-                "SELECT p.id FROM passages p JOIN source_collections c"  # noqa: S608
-                f" ON c.source_id = p.source_id WHERE c.collection_id IN ({marks})",
-                sorted(scope),
-            )
-            mask = np.isin(self._ids, np.asarray([pid for (pid,) in rows], dtype=np.int64))
+            inside = await self._store.passage_ids_in(scope)
+            mask = np.isin(self._ids, np.asarray(inside, dtype=np.int64))
             self._masks[scope] = mask
         return mask
 
@@ -187,50 +178,27 @@ class VectorIndex:
         """The passages (and their keyword column) for ids, in the order given."""
         if not ids:
             return []
-        marks = ",".join("?" * len(ids))  # placeholders only; the ids are parameters
-        sql = (
-            "SELECT id, source_id, position, text, speaker, section, keywords"
-            " FROM passages WHERE id IN "
-        )
-        rows = await self._store.reader.execute_fetchall(f"{sql}({marks})", ids)
-        found = {
-            pid: (Passage(pid, sid, pos, text, speaker, section), keywords)
-            for pid, sid, pos, text, speaker, section, keywords in rows
-        }
+        found = await self._store.passages_by_id(ids)
         return [found[i] for i in ids if i in found]
 
     async def _known_hashes(self, model: str) -> set[str]:
-        rows = await self._store.reader.execute_fetchall(
-            "SELECT text_hash FROM embeddings WHERE model = ?", (model,)
-        )
-        return {h for (h,) in rows}
+        return await self._vectors.known_hashes(model)
 
     async def _save(self, hashes: Iterable[str], vectors: np.ndarray) -> None:
-        async with self._store.transaction() as db:
-            await db.executemany(
-                "INSERT OR REPLACE INTO embeddings (model, text_hash, dim, vector)"
-                " VALUES (?, ?, ?, ?)",
-                [
-                    (self._embedder.name, h, len(v), v.astype(STORAGE_DTYPE).tobytes())
-                    for h, v in zip(hashes, vectors, strict=True)
-                ],
-            )
+        await self._vectors.save(
+            self._embedder.name,
+            [
+                (h, len(v), v.astype(STORAGE_DTYPE).tobytes())
+                for h, v in zip(hashes, vectors, strict=True)
+            ],
+        )
 
     async def _drop_orphans(self, model: str, live: set[str]) -> None:
-        stale = (await self._known_hashes(model)) - live
-        if stale:
-            async with self._store.transaction() as db:
-                await db.executemany(
-                    "DELETE FROM embeddings WHERE model = ? AND text_hash = ?",
-                    [(model, h) for h in stale],
-                )
+        await self._vectors.drop(model, (await self._known_hashes(model)) - live)
 
-    async def _load(self, rows: list[sqlite3.Row], hashes: dict[int, str]) -> None:
+    async def _load(self, rows: list[PassageOwner], hashes: dict[int, str]) -> None:
         """Hold the vectors of `rows` (id, source id, speaker, text) that are stored."""
-        stored = await self._store.reader.execute_fetchall(
-            "SELECT text_hash, vector FROM embeddings WHERE model = ?", (self._embedder.name,)
-        )
-        by_hash = {h: blob for h, blob in stored}
+        by_hash = await self._vectors.all_of(self._embedder.name)
         ids = [pid for pid, _, _, _ in rows if hashes[pid] in by_hash]
         owners = {pid: (sid, speaker or "") for pid, sid, speaker, _ in rows}
         self._ids = np.asarray(ids, dtype=np.int64)

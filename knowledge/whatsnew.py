@@ -19,7 +19,8 @@ from knowledge.answer import Quote
 from knowledge.informative import most_informative
 from knowledge.models import Passage, Source
 from knowledge.passage_changes import Change, net_changes
-from knowledge.store import Store, parse_stamp
+from knowledge.storage import IndexStore
+from knowledge.store import parse_stamp
 from knowledge.text import text_hash
 
 HIGHLIGHTS = 3  # quotes per source
@@ -45,7 +46,7 @@ class Arrival:
 
 
 class WhatsNew:
-    def __init__(self, store: Store, stopwords: frozenset[str]) -> None:
+    def __init__(self, store: IndexStore, stopwords: frozenset[str]) -> None:
         self._store = store
         self._stopwords = stopwords
         self._cache: OrderedDict[tuple[object, ...], tuple[Quote, ...]] = OrderedDict()
@@ -119,12 +120,7 @@ class WhatsNew:
     async def _changes(self, since: datetime, within: Callable[[datetime], bool]) -> list[Change]:
         """Changes `within` the period from `since`, in the order they were made. The SQL filter
         is coarse (to the second); the exact one is done here."""
-        rows = await self._store.read(
-            "SELECT source_id, changed_at, change, text_hash, text, speaker, section"
-            " FROM passage_changes WHERE substr(changed_at, 1, 19) >= ? ORDER BY id",
-            (since.isoformat(timespec="seconds")[:19],),
-        )
-        changes = [Change(*row) for row in rows]
+        changes = await self._store.changes_since(since)
         return [c for c in changes if within(parse_stamp(c.changed_at))]
 
     async def _ranked(

@@ -20,7 +20,7 @@ async def test_an_answer_records_more_state_and_log_together(app: App) -> None:
         "telegram", "5", "7", "what does Kim want?", 3, abstained=False, latency_ms=2.5
     )
 
-    assert await app.store.last_question("telegram", "5") == ("what does Kim want?", 3)
+    assert await chats.last_question("telegram", "5") == ("what does Kim want?", 3)
     logged = await chats.question(question_id)
     assert logged is not None
     assert (logged.chat_id, logged.question, logged.abstained) == (
@@ -43,7 +43,7 @@ async def test_a_failed_log_write_leaves_the_more_state_as_it_was(app: App) -> N
     with pytest.raises(aiosqlite.IntegrityError):
         await chats.record_answer("telegram", "5", "7", "second", 4, abstained=False, latency_ms=1)
 
-    assert await app.store.last_question("telegram", "5") == ("first", 2)
+    assert await chats.last_question("telegram", "5") == ("first", 2)
 
 
 async def test_recording_answers_still_prunes_old_questions(app: App) -> None:

@@ -13,6 +13,7 @@ import pytest
 from bot.cli import main
 from bot.config import ConfigError, load_settings
 from bot.core.model import Message, ReplyKind
+from bot.migrations import open_store
 from bot.render.text import render_text
 from knowledge.collections import Collection, CollectionError, bundled_collection
 from knowledge.library import load_story
@@ -312,7 +313,7 @@ async def test_hybrid_search_masks_other_collections_vectors(tmp_path: Path) -> 
     from knowledge.library import Library
     from knowledge.query import QueryParser
 
-    async with await Store.open(tmp_path / "h.sqlite3") as store:
+    async with await open_store(tmp_path / "h.sqlite3") as store:
         library = Library(store, QueryParser.from_files(), embedder=HashingEmbedder())
         await library.sync_bundled()
         await library.create_collection(SECOND, "Port Alder")

@@ -28,6 +28,7 @@ from bot.core.delivery import ChatTarget, DeliveryError
 from bot.core.model import Reply
 from bot.digest.scheduler import RENEW_JOB, DigestScheduler
 from bot.digest.store import Subscription, SubscriptionStore
+from bot.migrations import open_store
 from knowledge.store import Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -68,7 +69,7 @@ async def test_a_digest_whose_claim_went_stale_in_the_queue_is_not_sent_twice(ap
     takes it over and sends; the first copy must then give up instead of sending again."""
     clock = FakeClock(at_eight())
     await subscribe(app, "1", "08:00", "Europe/Berlin", clock.now() - timedelta(days=1))
-    other_store = await Store.open(app.store.path)
+    other_store = await open_store(app.store.path)
     sender = RecordingSender(clock)
     slow = scheduler_for(app.subscriptions, app.digests, sender, clock)
     other = scheduler_for(SubscriptionStore(other_store), app.digests, sender, clock)
@@ -93,7 +94,7 @@ async def test_the_sweep_keeps_the_lease_of_a_send_waiting_on_flood_control(app:
     as its process sweeps: the other copy does not take it over and send it too."""
     clock = FakeClock(at_eight())
     await subscribe(app, "1", "08:00", "Europe/Berlin", clock.now() - timedelta(days=1))
-    other_store = await Store.open(app.store.path)
+    other_store = await open_store(app.store.path)
     release = asyncio.Event()
     waiting = RecordingSender(clock, hold={"1": release})
     sender = RecordingSender(clock)
@@ -217,7 +218,7 @@ class Simulation:
         heapq.heappush(self.events, (when, next(self._seq), kind, copy, life))
 
     async def start(self, copy: int) -> None:
-        store = await Store.open(self.path)
+        store = await open_store(self.path)
         scheduler = DigestScheduler(
             SubscriptionStore(store),
             self.app.digests,
@@ -342,7 +343,7 @@ async def test_two_senders_with_slow_sends_and_crashes_send_each_digest_once(
     clock = SimClock(at_eight())
     start = clock.now()
     platform = Platform(clock, list(script), faults_until=start + timedelta(hours=1))
-    seed = await Store.open(path)
+    seed = await open_store(path)
     for n in range(1, chats + 1):
         sub = Subscription("telegram", str(n), None, "08:00", "Europe/Berlin")
         await SubscriptionStore(seed).subscribe(sub, start - timedelta(days=1))

@@ -14,7 +14,7 @@ from fakes.clock import FakeClock
 from bot.app import App
 from bot.core.delivery import DeliveryError
 from bot.digest.store import SubscriptionStore
-from knowledge.store import Store
+from bot.migrations import open_store
 
 BERLIN, NEW_YORK = "Europe/Berlin", "America/New_York"
 
@@ -124,7 +124,7 @@ async def test_two_schedulers_on_one_database_file_deliver_once(app: App):
     clock = FakeClock(local(NEW_YORK, 2024, 5, 6, 9, 0))
     for chat in ("1", "2", "3"):
         await subscribe(app, chat, "09:00", NEW_YORK, clock.now() - timedelta(days=1))
-    other_store = await Store.open(app.store.path)  # a second process: its own connections
+    other_store = await open_store(app.store.path)  # a second process: its own connections
     sender = RecordingSender(clock)
     one = scheduler_for(app.subscriptions, app.digests, sender, clock)
     two = scheduler_for(SubscriptionStore(other_store), app.digests, sender, clock)

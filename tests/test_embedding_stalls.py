@@ -13,10 +13,10 @@ pytest.importorskip("numpy")
 
 import numpy as np
 
+from bot.migrations import open_store
 from knowledge.embeddings import BATCH_SIZE, HashingEmbedder
 from knowledge.library import Library
 from knowledge.query import QueryParser
-from knowledge.store import Store
 
 BOUND = 30.0  # seconds any one await may take on a loaded machine before the test fails
 
@@ -43,7 +43,7 @@ class GatedEmbedder(HashingEmbedder):
 @pytest.fixture
 async def gated(tmp_path: Path) -> AsyncIterator[tuple[Library, GatedEmbedder]]:
     embedder = GatedEmbedder()
-    async with await Store.open(tmp_path / "g.sqlite3") as store:
+    async with await open_store(tmp_path / "g.sqlite3") as store:
         library = Library(store, QueryParser.from_files(), embedder=embedder)
         await library.sync_bundled()
         yield library, embedder

@@ -13,10 +13,10 @@ from aiohttp import ClientSession
 from bot.app import App
 from bot.config import HttpSettings
 from bot.core.model import Message
+from bot.migrations import open_store
 from bot.observability.health import HealthRegistry
 from bot.observability.http import HttpServer, open_http
 from bot.observability.metrics import Metrics
-from knowledge.store import Store
 
 LOCAL = HttpSettings(enabled=True, host="127.0.0.1", port=0)
 
@@ -112,7 +112,7 @@ async def test_healthz_is_503_naming_a_stopped_scheduler(app: App, server: HttpS
 
 
 async def test_healthz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "h.sqlite3")
+    store = await open_store(tmp_path / "h.sqlite3")
     health = HealthRegistry()
     health.register("database", store.ping)
     async with open_http(LOCAL, health, Metrics()) as server:

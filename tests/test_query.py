@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.migrations import open_store
 from knowledge.documents import parse_text
 from knowledge.query import QueryParser
-from knowledge.store import Store
 
 HOSTILE = [
     '"',
@@ -47,7 +47,7 @@ def parser():
 
 @pytest.fixture
 async def store(tmp_path):
-    async with await Store.open(tmp_path / "q.sqlite3") as store:
+    async with await open_store(tmp_path / "q.sqlite3") as store:
         text = "Notes\n\n" + "Kim Jong Un wants rockets and North Korea wants food. " * 8
         await store.upsert_document(parse_text(text, name="notes"))
         yield store

@@ -17,6 +17,7 @@ from helpers import console
 
 from bot.core.core import Core
 from bot.core.model import ReplyKind
+from bot.migrations import open_store
 from knowledge.embeddings import (
     Embedder,
     HashingEmbedder,
@@ -25,12 +26,11 @@ from knowledge.embeddings import (
 )
 from knowledge.library import Library
 from knowledge.query import QueryParser
-from knowledge.store import Store
 
 
 @pytest.fixture
 async def hybrid(tmp_path: Path) -> AsyncIterator[Library]:
-    async with await Store.open(tmp_path / "h.sqlite3") as store:
+    async with await open_store(tmp_path / "h.sqlite3") as store:
         library = Library(store, QueryParser.from_files(), embedder=HashingEmbedder())
         await library.sync_bundled()
         yield library
@@ -102,7 +102,7 @@ def numpy_minilm() -> Embedder:
 async def test_the_model_bridges_a_lexical_gap_and_still_declines_near_misses(
     tmp_path, make_embedder
 ):
-    async with await Store.open(tmp_path / "m.sqlite3") as store:
+    async with await open_store(tmp_path / "m.sqlite3") as store:
         library = Library(store, QueryParser.from_files(), embedder=make_embedder())
         await library.sync_bundled()
         answer, _ = await library.answer("was putin friendly with kim when they met?")
@@ -129,7 +129,7 @@ class CountingEmbedder(HashingEmbedder):
 
 async def test_sentence_vectors_are_stored_once_per_sentence_and_choose_the_quote(tmp_path):
     embedder = CountingEmbedder()
-    async with await Store.open(tmp_path / "s.sqlite3") as store:
+    async with await open_store(tmp_path / "s.sqlite3") as store:
         library = Library(store, QueryParser.from_files(), embedder=embedder)
         await library.sync_bundled()
         rows = await store.reader.execute_fetchall(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import pytest
 
+from bot.chat_store import ChatStore
+from bot.migrations import SCHEMA, open_store
 from knowledge.documents import parse_text
 from knowledge.migrations import MIGRATIONS
 from knowledge.store import Store
@@ -15,7 +18,7 @@ TEXT = "A title\n\n" + " ".join(f"word{i}" for i in range(60)) + " Kim wants roc
 
 @pytest.fixture
 async def store(tmp_path):
-    async with await Store.open(tmp_path / "s.sqlite3") as store:
+    async with await open_store(tmp_path / "s.sqlite3") as store:  # with the bot's tables
         yield store
 
 
@@ -58,13 +61,14 @@ async def test_one_coroutines_failure_never_commits_or_loses_anothers_work(store
             raise RuntimeError("boom")
 
     async def succeeding() -> None:
-        await started.wait()
-        await store.remember_question("t", "whole", "q", 1)
+        await asyncio.wait_for(started.wait(), 5)
+        await chats.remember_question("t", "whole", "q", 1)
 
+    chats = ChatStore(store)
     results = await asyncio.gather(failing(), succeeding(), return_exceptions=True)
     assert isinstance(results[0], RuntimeError)
-    assert await store.last_question("t", "whole") == ("q", 1)
-    assert await store.last_question("t", "half") is None
+    assert await chats.last_question("t", "whole") == ("q", 1)
+    assert await chats.last_question("t", "half") is None
 
 
 async def test_forget_removes_a_source_and_its_passages(store):
@@ -72,3 +76,34 @@ async def test_forget_removes_a_source_and_its_passages(store):
     assert await store.forget("note")
     assert await store.passage_count() == 0
     assert not await store.forget("note")
+
+
+def _schema(path) -> list[str]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+        return [sql for (sql,) in rows]
+
+
+async def test_the_bots_tables_come_from_the_bots_migrations(tmp_path):
+    """The index alone has no chat tables; the bot's steps add them after the index's, and a
+    database made before they moved (m010/m011 created two of them) opens to the same schema."""
+    path = tmp_path / "s.sqlite3"
+    await (await Store.open(path)).aclose()
+    assert not any("chat_state" in sql for sql in _schema(path))
+    await (await open_store(path)).aclose()
+    fresh = _schema(path)
+    assert any("CREATE TABLE chat_state" in sql for sql in fresh)
+    assert any("CREATE TABLE chat_looks" in sql for sql in fresh)
+    older = tmp_path / "older.sqlite3"
+    await (await open_store(older)).aclose()
+    with sqlite3.connect(older) as db:  # as before: m012/m013 unknown, their tables there
+        db.execute(
+            "DELETE FROM migrations WHERE name IN ('m012_chat_collections', 'm013_chat_looks')"
+        )
+    before = _schema(older)
+    await (await open_store(older)).aclose()
+    assert _schema(older) == before == fresh
+    with sqlite3.connect(older) as db:
+        names = [n for (n,) in db.execute("SELECT name FROM migrations ORDER BY rowid")]
+    assert names[-2:] == ["m012_chat_collections", "m013_chat_looks"]
+    assert sorted(names) == sorted(m.__name__ for m in SCHEMA)

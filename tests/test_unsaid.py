@@ -15,10 +15,10 @@ import pytest
 
 pytest.importorskip("numpy")
 
+from bot.migrations import open_store
 from knowledge.library import Library
 from knowledge.minilm import NumpyMiniLMEmbedder
 from knowledge.query import QueryParser
-from knowledge.store import Store
 from knowledge.unsaid import MAX_IDEAS, variants, without
 
 
@@ -36,7 +36,7 @@ def test_a_few_ideas_are_tried_each_against_the_whole_question():
 
 
 async def test_a_near_miss_is_refused_and_a_paraphrase_still_answered(tmp_path: Path) -> None:
-    async with await Store.open(tmp_path / "u.sqlite3") as store:
+    async with await open_store(tmp_path / "u.sqlite3") as store:
         library = Library(store, QueryParser.from_files(), embedder=NumpyMiniLMEmbedder())
         await library.sync_bundled()
         near_miss, _ = await library.answer("what is putin's approval rating")

@@ -256,7 +256,6 @@ async def test_existing_sources_keep_their_ingest_time_as_arrival(tmp_path: Path
         for statement in (
             "DROP TABLE passage_changes",
             "DROP TABLE passages_vocab",
-            "DROP TABLE chat_looks",
             "DROP INDEX sources_added",
         ):
             await db.execute(statement)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.chat_store import ChatStore
 from bot.core import replies
 from bot.core.catalogue import Argument, ChatCommand
 from bot.core.model import Message, Reply, ReplyKind
+from bot.storage import ChatBindings
 from knowledge.collections import CollectionError, check_slug
 from knowledge.library import Library
 
@@ -26,7 +26,7 @@ REFUSAL = (
 
 class CollectionCommands:
     def __init__(
-        self, library: Library, chats: ChatStore, is_admin: Callable[[Message], bool]
+        self, library: Library, chats: ChatBindings, is_admin: Callable[[Message], bool]
     ) -> None:
         self._library = library
         self._chats = chats

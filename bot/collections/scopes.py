@@ -6,14 +6,14 @@ collection, so a single-story install behaves as before collections existed.
 
 from __future__ import annotations
 
-from bot.chat_store import ChatStore
+from bot.storage import ChatBindings
 from knowledge.answer import Answer
 from knowledge.collections import Scope
 from knowledge.library import Library
 
 
 class ChatScopes:
-    def __init__(self, library: Library, chats: ChatStore) -> None:
+    def __init__(self, library: Library, chats: ChatBindings) -> None:
         self._library = library
         self._chats = chats
 

@@ -29,6 +29,7 @@ from bot.core.guard import Guard
 from bot.core.help import help_reply
 from bot.core.model import Message, Reply, ReplyKind
 from bot.core.why import why_reply
+from bot.storage import ChatRecords
 from knowledge.answer import Answer
 from knowledge.collections import Scope
 from knowledge.followup import resolve
@@ -75,7 +76,7 @@ class Core:
         story: str = "",
         examples: tuple[str, ...] = (),
         metrics: Metrics | None = None,
-        chats: ChatStore | None = None,
+        chats: ChatRecords | None = None,
         guard: Guard | None = None,
         commands: Iterable[ChatCommand] = (),
         scopes: Scopes | None = None,
@@ -86,7 +87,7 @@ class Core:
         self._metrics = metrics
         self._story = story
         self._examples = examples
-        self._chats = chats if chats is not None else ChatStore(library.store)
+        self._chats: ChatRecords = chats if chats is not None else ChatStore(library.store)
         self._guard = guard if guard is not None else Guard()
         self._scopes: Scopes = scopes if scopes is not None else Everywhere()
         self._catalogue = Catalogue((*self.own_commands(), *commands))
@@ -261,7 +262,7 @@ class Core:
             return replies.hint("Ask me something, e.g. /ask " + self._example()), None
         truncated = len(question) > MAX_MESSAGE_CHARS
         question = question[:MAX_MESSAGE_CHARS]
-        last = await self._library.store.last_question(message.platform, message.chat_id)
+        last = await self._chats.last_question(message.platform, message.chat_id)
         names = await self._library.names()
         resolved = resolve(question, last[0] if last else None, is_name=names.is_name)
         asked = question  # the title shows the person's own words; the note, how they were read
@@ -335,7 +336,7 @@ class Core:
         return replies.sources_reply(await self._library.sources(await self.scope_of(message)))
 
     async def _more(self, message: Message, argument: str) -> Reply:
-        last = await self._library.store.last_question(message.platform, message.chat_id)
+        last = await self._chats.last_question(message.platform, message.chat_id)
         if last is None:
             return replies.hint(replies.NO_EARLIER_QUESTION)
         question, shown = last
@@ -345,7 +346,7 @@ class Core:
             return replies.hint("I had no answer to your last question, so there is nothing more.")
         reply = await self._headed(scope, answer, question=f"More on: {_title(question)}")
         try:
-            await self._library.store.remember_question(
+            await self._chats.remember_question(
                 message.platform, message.chat_id, question, answer.next_offset
             )
         except Exception as exc:  # as in ask: a failed write never costs the reply
@@ -356,7 +357,7 @@ class Core:
 
     async def _why(self, message: Message, argument: str) -> Reply:
         """How the last answer in this chat was found (re-run: search is deterministic)."""
-        last = await self._library.store.last_question(message.platform, message.chat_id)
+        last = await self._chats.last_question(message.platform, message.chat_id)
         if last is None:
             return replies.hint(replies.NO_EARLIER_QUESTION)
         answer, _ = await self._library.answer(last[0], scope=await self.scope_of(message))

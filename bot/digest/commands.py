@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.chat_store import ChatStore
 from bot.config import DigestSettings
 from bot.core import replies
 from bot.core.catalogue import ArgKind, Argument, ChatCommand, Surface
@@ -29,7 +28,8 @@ from bot.digest.schedule import (
     parse_zone,
     zone,
 )
-from bot.digest.store import Subscription, SubscriptionStore
+from bot.digest.store import Subscription
+from bot.storage import ChatLooks, Subscriptions
 from knowledge.collections import Scope
 from knowledge.digest import DigestBuilder
 
@@ -45,11 +45,11 @@ _NEVER = timedelta(days=3650)  # a claim made by /subscribe is never taken over 
 class DigestCommands:
     def __init__(
         self,
-        subscriptions: SubscriptionStore,
+        subscriptions: Subscriptions,
         builder: DigestBuilder,
         settings: DigestSettings,
         clock: Clock | None = None,
-        chats: ChatStore | None = None,
+        chats: ChatLooks | None = None,
         scope_of: Callable[[str, str], Awaitable[Scope]] | None = None,
     ) -> None:
         """`chats`: where /digest reads and records when this chat last looked (/new too).

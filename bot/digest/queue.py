@@ -24,7 +24,8 @@ from bot.core.clock import Clock
 from bot.core.delivery import DeliveryError, Sender
 from bot.core.model import Reply
 from bot.digest.pacing import Pacer
-from bot.digest.store import Claim, Subscription, SubscriptionStore
+from bot.digest.store import Claim, Subscription
+from bot.storage import Subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class DeliveryQueue:
 
     def __init__(
         self,
-        subscriptions: SubscriptionStore,
+        subscriptions: Subscriptions,
         senders: Mapping[str, Sender],
         pacer: Pacer,
         clock: Clock,

@@ -36,8 +36,9 @@ from bot.digest.pacing import Pacer
 from bot.digest.queue import DeliveryQueue, Outgoing
 from bot.digest.reply import digest_reply
 from bot.digest.schedule import due_today, local_date, trigger_for, zone
-from bot.digest.store import Subscription, SubscriptionStore
+from bot.digest.store import Subscription
 from bot.observability.metrics import Metrics
+from bot.storage import Subscriptions
 from knowledge.collections import Scope
 from knowledge.digest import DigestBuilder
 
@@ -52,7 +53,7 @@ class DigestScheduler:
 
     def __init__(
         self,
-        subscriptions: SubscriptionStore,
+        subscriptions: Subscriptions,
         builder: DigestBuilder,
         senders: Mapping[str, Sender],
         settings: DigestSettings,
@@ -265,7 +266,7 @@ class DigestScheduler:
 
 
 def build_digest_scheduler(
-    subscriptions: SubscriptionStore,
+    subscriptions: Subscriptions,
     builder: DigestBuilder,
     senders: Mapping[str, Sender],
     settings: DigestSettings,

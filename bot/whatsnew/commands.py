@@ -17,11 +17,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, tzinfo
 
-from bot.chat_store import ChatStore
 from bot.core import replies
 from bot.core.catalogue import Argument, ChatCommand
 from bot.core.clock import Clock, SystemClock
 from bot.core.model import Message, Reply
+from bot.storage import ChatLooks
 from bot.whatsnew.reply import MAX_SOURCES, new_reply
 from bot.whatsnew.since import SinceError, describe, parse_since
 from knowledge.collections import Scope
@@ -39,7 +39,7 @@ class WhatsNewCommands:
     def __init__(
         self,
         library: Library,
-        chats: ChatStore,
+        chats: ChatLooks,
         zone_of: ZoneOf,
         clock: Clock | None = None,
         scope_of: Callable[[str, str], Awaitable[Scope]] | None = None,
