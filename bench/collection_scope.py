@@ -35,7 +35,7 @@ from knowledge.collections import Collection, Scope
 from knowledge.library import Library
 from knowledge.models import Passage
 from knowledge.query import QueryParser
-from knowledge.search import SearchEngine
+from knowledge.storage import SearchEngine
 from knowledge.store import ScopeIds, Store
 
 SHARED_WORDS = 3000

@@ -29,7 +29,7 @@ from corpus import build_corpus
 
 from knowledge.library import Library
 from knowledge.query import QueryParser
-from knowledge.search import SearchEngine
+from knowledge.storage import SearchEngine
 from knowledge.store import Store
 
 QUESTIONS = [

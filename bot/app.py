@@ -36,7 +36,7 @@ from knowledge.library import Library, load_story
 from knowledge.query import QueryParser
 from knowledge.readers.fetch import Fetcher, FetchLimits
 from knowledge.readers.sandbox import ParseLimits
-from knowledge.search import SearchEngine
+from knowledge.storage import SearchEngine
 from knowledge.store import Store
 
 

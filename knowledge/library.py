@@ -27,9 +27,9 @@ from knowledge.names import NameVocabulary
 from knowledge.query import QueryParser
 from knowledge.readers.fetch import Fetcher
 from knowledge.scoring import is_question, sentence_texts
-from knowledge.search import SearchEngine, Searcher, SearchResult
+from knowledge.search import Searcher, SearchResult
 from knowledge.source_identity import bundled_sources_dir
-from knowledge.storage import Collections
+from knowledge.storage import Collections, SearchEngine
 from knowledge.store import ScopeIds, Store
 from knowledge.whatsnew import QUOTED, Arrival, WhatsNew
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, TypeGuard
+from typing import TYPE_CHECKING, TypeGuard
 
 from knowledge import hybrid
 from knowledge.abstention import MIN_COVERAGE, SHOWN, Evidence, Rule, evidence_of, verdict
@@ -29,6 +28,7 @@ from knowledge.scoring import (
     sentence_scores,
     sentence_texts,
 )
+from knowledge.storage import SearchEngine
 from knowledge.store import ScopeIds, Store
 from knowledge.text import fold, specificity, tokens
 from knowledge.understanding import KIND_WORDS, Cast, Focus
@@ -70,18 +70,6 @@ class SearchResult:
     @property
     def best_coverage(self) -> float:
         return max((h.coverage for h in self.hits), default=0.0)
-
-
-class SearchEngine(Protocol):
-    """Where BM25 candidates come from: the store's FTS5 (default) or `TantivyEngine`."""
-
-    async def fts_search(
-        self, match: str, limit: int, scope: ScopeIds = None
-    ) -> list[tuple[Passage, str, float]]: ...
-
-    async def term_document_counts(
-        self, terms: Iterable[str], scope: ScopeIds = None
-    ) -> tuple[int, dict[str, int]]: ...
 
 
 class Searcher:

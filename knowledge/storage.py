@@ -52,16 +52,21 @@ class Documents(Generation, Protocol):
     async def changes_since(self, since: datetime) -> list[Change]: ...
 
 
-class SearchStatistics(Protocol):
-    """BM25 over the passages and the term statistics that weigh a query."""
+class SearchEngine(Protocol):
+    """Where BM25 candidates come from: the store's FTS5 (default) or `TantivyEngine`."""
 
-    async def passage_count(self, scope: ScopeIds = None) -> int: ...
     async def fts_search(
         self, match: str, limit: int, scope: ScopeIds = None
     ) -> list[tuple[Passage, str, float]]: ...
     async def term_document_counts(
         self, terms: Iterable[str], scope: ScopeIds = None
     ) -> tuple[int, dict[str, int]]: ...
+
+
+class SearchStatistics(SearchEngine, Protocol):
+    """BM25 over the passages and the term statistics that weigh a query."""
+
+    async def passage_count(self, scope: ScopeIds = None) -> int: ...
     async def stem_document_counts(self, stems: Collection[str]) -> dict[str, int]: ...
 
 
