@@ -332,6 +332,20 @@ class ChatStore:
         )
         return tuple(slug for (slug,) in rows)
 
+    async def bound_only_to(self, slug: str) -> list[tuple[str, str]]:
+        """(platform, chat_id) of the chats that search this collection and no other: deleting
+        it would leave them unbound, i.e. searching every collection."""
+        rows = await self._store.reader.execute_fetchall(
+            "SELECT cc.platform, cc.chat_id FROM chat_collections cc"
+            " JOIN collections c ON c.id = cc.collection_id WHERE c.slug = ?"
+            " AND NOT EXISTS (SELECT 1 FROM chat_collections other"
+            "   WHERE other.platform = cc.platform AND other.chat_id = cc.chat_id"
+            "   AND other.collection_id != cc.collection_id)"
+            " ORDER BY cc.platform, cc.chat_id",
+            (slug,),
+        )
+        return [(str(platform), str(chat_id)) for platform, chat_id in rows]
+
     async def use_collections(self, platform: str, chat_id: str, slugs: Sequence[str]) -> None:
         """Bind the chat to these (existing) collections, in order; none: every collection."""
         async with self._store.transaction() as db:

@@ -40,6 +40,11 @@ def add_parsers(
     )
     delete.add_argument("slug", metavar="SLUG")
     delete.add_argument("--yes", action="store_true", help="required: it removes sources")
+    delete.add_argument(
+        "--unbind",
+        action="store_true",
+        help="also when chats search only it (they will then search every collection)",
+    )
 
 
 def add_collection_option(parser: argparse.ArgumentParser, what: str) -> None:
@@ -86,6 +91,17 @@ async def cmd_collections(app: App, args: argparse.Namespace, out: Console, err:
                     markup=False,
                 )
                 return 2
+            stranded = await app.chats.bound_only_to(args.slug)
+            if stranded and not args.unbind:
+                chats = ", ".join(f"{platform}:{chat}" for platform, chat in stranded[:5])
+                more = f" and {len(stranded) - 5} more" if len(stranded) > 5 else ""
+                err.print(
+                    f"not deleting {args.slug}: {_chats(len(stranded))} only it ({chats}"
+                    f"{more}), and without it they would search every collection. Give them "
+                    "another with /use there, or confirm with --unbind",
+                    markup=False,
+                )
+                return 2
             removed = await library.delete_collection(args.slug)
             out.print(f"Deleted {args.slug} and {removed} sources only it held.", markup=False)
         else:
@@ -97,3 +113,7 @@ async def cmd_collections(app: App, args: argparse.Namespace, out: Console, err:
         err.print(str(exc), markup=False)
         return 2
     return 0
+
+
+def _chats(count: int) -> str:
+    return "1 chat searches" if count == 1 else f"{count} chats search"

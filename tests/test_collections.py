@@ -4,6 +4,7 @@ the migration of an existing install and the config's source_dirs tables."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from pathlib import Path
 
@@ -213,6 +214,26 @@ def test_the_cli_keeps_stories_apart(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "Deleted alder and 3 sources" in capsys.readouterr().out
     assert main(["sources", *db]) == 0
     assert "alder-" not in capsys.readouterr().out
+
+
+async def test_deleting_the_only_collection_of_a_chat_needs_unbind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A chat bound to one story must not start seeing every other story because an operator
+    deleted its collection: the CLI names the chats and asks for --unbind."""
+    path = tmp_path / "two.sqlite3"  # where two_stories keeps its index
+    async with two_stories(tmp_path) as app:
+        await app.core.handle(say(f"/use {SECOND}", "docks"))
+    db = ["--db", str(path)]
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["collections", "delete", SECOND, "--yes", *db]) == 2
+    refusal = capsys.readouterr().err
+    assert "1 chat searches only it (console:docks)" in refusal
+    assert "--unbind" in refusal
+    assert (
+        await asyncio.to_thread(main, ["collections", "delete", SECOND, "--yes", "--unbind", *db])
+        == 0
+    )
 
 
 async def test_an_existing_install_puts_every_source_in_the_bundled_collection(

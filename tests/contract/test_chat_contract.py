@@ -63,6 +63,18 @@ async def test_a_chat_is_bound_to_collections_in_order(backend: Backend) -> None
     assert await bindings.collections("telegram", "2") == ("c",)
 
 
+async def test_the_chats_bound_to_one_collection_alone_are_known(backend: Backend) -> None:
+    """Before a collection is deleted: who would be left searching every collection."""
+    for slug in ("a", "b"):
+        await backend.collections.create(slug, slug.upper())
+    bindings = backend.bindings
+    await bindings.use_collections("telegram", "1", ["b"])
+    await bindings.use_collections("discord", "2", ["b", "a"])
+    await bindings.use_collections("telegram", "3", ["a"])
+    assert await bindings.bound_only_to("b") == [("telegram", "1")]
+    assert await bindings.bound_only_to("a") == [("telegram", "3")]
+
+
 async def test_the_last_look_never_moves_back(backend: Backend) -> None:
     looks, now = backend.looks, backend.clock.now()
     assert await looks.last_looked("telegram", "1") is None
