@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.storage import ChatBindings
 from knowledge.answer import Answer
-from knowledge.collections import Scope
+from knowledge.collections import Collection, Scope
 from knowledge.library import Library
 
 
@@ -32,19 +32,21 @@ class ChatScopes:
 
     async def titles(self, scope: Scope) -> tuple[str, ...]:
         """The titles of the collections searched (every one when `scope` is None)."""
-        collections = await self._library.list_collections()
-        return tuple(c.title for c in collections if scope is None or c.slug in scope)
+        return tuple(c.title for c in await self._searched(scope))
 
     async def header(self, scope: Scope, answer: Answer) -> str:
         """ "From: <collection title>" for an answer searched in more than one collection
         (the quoted sources' collections); "" otherwise."""
         if answer.abstained or not answer.quotes:
             return ""
-        collections = await self._library.list_collections()
-        searched = [c for c in collections if scope is None or c.slug in scope]
+        searched = await self._searched(scope)
         if len(searched) < 2:
             return ""
         members = await self._library.collections.of_sources()
         cited = {slug for q in answer.quotes for slug in members.get(q.hit.source.id, ())}
         titles = [c.title for c in searched if c.slug in cited]
         return f"From: {'; '.join(titles)}" if titles else ""
+
+    async def _searched(self, scope: Scope) -> list[Collection]:
+        collections = await self._library.list_collections()
+        return [c for c in collections if scope is None or c.slug in scope]
