@@ -277,10 +277,11 @@ class FakeDiscord(DiscordWorld):
         if self.gateway.session_id is None or (msg.get("flags") or 0) & 64:
             return
         data = dict(msg)
-        if int(msg["channel_id"]) in (self.CHANNEL_ID, self.THREAD_ID):
-            data["guild_id"] = str(self.GUILD_ID)
+        guild_id = self.guild_of(int(msg["channel_id"]))
+        if guild_id is not None:
+            data["guild_id"] = str(guild_id)
             if event != "MESSAGE_DELETE":
-                data["member"] = p.member(None, [self.BOT_ROLE_ID])
+                data["member"] = p.member(None, [self.bot_role_in(guild_id)])
         self.gateway.dispatch(event, data)
 
     def _attachment(self, sent: dict[str, Any]) -> dict[str, Any]:
