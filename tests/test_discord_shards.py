@@ -1,22 +1,21 @@
 """Discord sharding: `[discord] shard_count` / `shard_ids` split the gateway between replicas.
 
-Two replicas (two apps on one database file, each with its own core and metrics) run the real
-discord.py `AutoShardedClient` against the fake Discord, which routes each guild's events to
-shard (guild_id >> 22) % count and DMs to shard 0, as Discord does.
+Two replicas (the `replicas` fixture: two apps on one database file, each with its own core
+and metrics) run the real discord.py `AutoShardedClient` against the fake Discord, which routes
+each guild's events to shard (guild_id >> 22) % count and DMs to shard 0, as Discord does.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fakes.discord_api import FakeDiscord, discord_base_url
 
 from bot.adapters.discord.adapter import DiscordAdapter
-from bot.app import App, open_app
+from bot.app import App
 from bot.config import ConfigError, load_settings
 
 TIMEOUT = 5.0
@@ -27,16 +26,6 @@ async def fake() -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord() as server:
         with discord_base_url(server.base_url):
             yield server
-
-
-@pytest.fixture
-async def replicas(tmp_path: Path) -> AsyncIterator[tuple[App, App]]:
-    """Two replicas' object graphs on one shared database."""
-    db = tmp_path / "shared.sqlite3"
-    async with AsyncExitStack() as stack:
-        first = await stack.enter_async_context(open_app(load_settings(None), db_path=db))
-        second = await stack.enter_async_context(open_app(load_settings(None), db_path=db))
-        yield first, second
 
 
 def sharded(app: App, shard_ids: list[int] | None, count: int | None = 2) -> DiscordAdapter:
