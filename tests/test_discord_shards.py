@@ -12,7 +12,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
-from fakes.discord_api import FakeDiscord, discord_base_url
+from fakes.discord_api import FakeDiscord, running_fake_discord
 
 from bot.adapters.discord.adapter import DiscordAdapter
 from bot.app import App
@@ -23,9 +23,8 @@ TIMEOUT = 5.0
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        with discord_base_url(server.base_url):
-            yield server
+    async with running_fake_discord() as server:
+        yield server
 
 
 def sharded(app: App, shard_ids: list[int] | None, count: int | None = 2) -> DiscordAdapter:

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fakes.telegram_api import FakeTelegram, running_fake_telegram
+from helpers import webhook_adapter
 
 from bot.adapters.telegram.adapter import (
     POLLING_ON_ONE_REPLICA,
@@ -22,7 +23,7 @@ from bot.adapters.telegram.adapter import (
     store_is_shared,
 )
 from bot.app import App
-from bot.config import StoreSettings, TelegramSettings, load_settings
+from bot.config import StoreSettings, load_settings
 
 SECRET = "s3cret-token_for-replicas"
 PUBLIC_URL = "https://bot.example.org/telegram"  # the load balancer's; never dialled here
@@ -38,21 +39,9 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 def replica(
     app: App, fake: FakeTelegram, *, webhook: bool = True, **options: bool
 ) -> TelegramAdapter:
-    settings = TelegramSettings(
-        webhook_url=PUBLIC_URL if webhook else "",
-        webhook_listen="127.0.0.1",
-        webhook_port=0,
-        webhook_path="telegram",
-    )
-    return TelegramAdapter(
-        app.core,
-        fake.TOKEN,
-        fake.base_url,
-        fake.base_file_url,
-        settings=settings,
-        webhook_secret=SECRET,
-        **options,
-    )
+    """One replica's adapter; `webhook=False`: long polling (the same settings otherwise)."""
+    url = PUBLIC_URL if webhook else ""
+    return webhook_adapter(app.core, fake, SECRET, url=url, port=0, path="telegram", **options)
 
 
 @pytest.fixture
