@@ -1,5 +1,5 @@
 # briefbot: one process for the chat adapters, the digest scheduler and /healthz + /metrics.
-#   docker build -t briefbot .                       (telegram + discord)
+#   docker build -t briefbot .                       (telegram + discord + postgres)
 #   docker build --build-arg SEMANTIC=1 -t briefbot . (adds the semantic extra)
 # CI has no Docker engine: .ci/check-docker-recipe replays docker/install.sh in a fresh venv.
 FROM python:3.11-slim

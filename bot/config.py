@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -292,6 +293,38 @@ class DiscordSettings(Section):
         description="Ask for the privileged message-content intent (enable it in the developer "
         "portal too). Not needed for slash commands, mentions, replies that ping, or DMs.",
     )
+    # Discord requires sharding past 2,500 servers; replicas split the shards between them.
+    shard_count: int | None = Field(
+        default=None,
+        ge=1,
+        description="Gateway shards of the whole bot, over every replica (Discord requires "
+        "them past 2,500 servers: about one per 1,000). Unset: one connection, no sharding.",
+    )
+    shard_ids: list[int] | None = Field(
+        default=None,
+        description="The shards this replica runs, e.g. [0] on one and [1] on the other of "
+        "shard_count = 2 (DMs arrive on shard 0). Unset with shard_count: all of them.",
+    )
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shards(cls, ids: list[int] | None, info: ValidationInfo) -> list[int] | None:
+        """A one-line error for shards that cannot work, before any connection is tried."""
+        count = info.data.get("shard_count")
+        if ids is None:
+            return None
+        if count is None:
+            raise ValueError("shard_ids needs shard_count (the shards of the whole bot)")
+        if not ids:
+            raise ValueError("shard_ids is empty: name this replica's shards, or leave it unset")
+        if duplicates := sorted({i for i in ids if ids.count(i) > 1}):
+            raise ValueError(f"shard_ids lists shard {duplicates[0]} twice")
+        if wrong := [i for i in ids if not 0 <= i < count]:
+            raise ValueError(
+                f"shard id {wrong[0]} is out of range: shard_count = {count} numbers them "
+                f"0 to {count - 1}"
+            )
+        return ids
 
 
 class AccessSettings(Section):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,14 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
     """The real store, library and core, with the bundled sources indexed."""
     async with open_app(load_settings(None), db_path=tmp_path / "t.sqlite3") as opened:
         yield opened
+
+
+@pytest.fixture
+async def replicas(tmp_path: Path) -> AsyncIterator[tuple[App, App]]:
+    """Two replicas' object graphs (each its own core, metrics, connections) on one shared
+    database file, as several `briefbot run` share one PostgreSQL database."""
+    db = tmp_path / "shared.sqlite3"
+    async with AsyncExitStack() as stack:
+        first = await stack.enter_async_context(open_app(load_settings(None), db_path=db))
+        second = await stack.enter_async_context(open_app(load_settings(None), db_path=db))
+        yield first, second

@@ -8,7 +8,7 @@ import warnings
 from collections.abc import AsyncIterator
 
 import pytest
-from fakes.discord_api import FakeDiscord, discord_base_url
+from fakes.discord_api import FakeDiscord, discord_base_url, running_fake_discord
 
 with warnings.catch_warnings():
     # discord.py imports the stdlib `audioop` (for voice), deprecated since Python 3.11;
@@ -22,9 +22,8 @@ TIMEOUT = 2.0
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord() as server:
-        with discord_base_url(server.base_url):
-            yield server
+    async with running_fake_discord() as server:
+        yield server
 
 
 def make_client() -> discord.Client:

@@ -14,11 +14,10 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import ClientSession
 from fakes.telegram_api import FakeTelegram, running_fake_telegram
+from helpers import webhook_adapter
 
-from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.adapters.telegram.webhook import MAX_BODY_BYTES, SECRET_HEADER
 from bot.app import App
-from bot.config import TelegramSettings
 
 SECRET = "s3cret-token_for-tests"
 
@@ -40,17 +39,7 @@ async def hooked(app: App, fake: FakeTelegram) -> AsyncIterator[str]:
     """A bot in webhook mode; yields the URL Telegram posts to."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
-    settings = TelegramSettings(
-        webhook_url=url, webhook_listen="127.0.0.1", webhook_port=port, webhook_path="hook"
-    )
-    bot = TelegramAdapter(
-        app.core,
-        fake.TOKEN,
-        fake.base_url,
-        fake.base_file_url,
-        settings=settings,
-        webhook_secret=SECRET,
-    )
+    bot = webhook_adapter(app.core, fake, SECRET, url=url, port=port, path="hook")
     await bot.start()
     try:
         assert bot.connected

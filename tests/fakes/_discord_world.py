@@ -1,6 +1,7 @@
 """The world of the fake Discord (see ``discord_api.py``): one bot, one guild with a text
-channel and a thread, one human user; and the methods that inject that user's actions as
-gateway events (MESSAGE_CREATE, INTERACTION_CREATE) with complete payloads.
+channel and a thread, a second guild with one channel (on the other shard of two, for the
+sharding tests), one human user; and the methods that inject that user's actions as gateway
+events (MESSAGE_CREATE, INTERACTION_CREATE) with complete payloads.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ class DiscordWorld:
     DM_CHANNEL_ID = 900000000000000004  # the DM channel between the bot and USER_ID
     USER_ID = 900000000000000005
     BOT_ROLE_ID = 900000000000000006
+    # The second guild: (id >> 22) % 2 is 0, GUILD_ID's is 1, so two shards split the world.
+    OTHER_GUILD_ID = 900000000004194305
+    OTHER_CHANNEL_ID = 900000000004194306
+    OTHER_BOT_ROLE_ID = 900000000004194307
     USER_NAME = "alice"
     BOT_NAME = "briefbot"
     MESSAGE_CONTENT_INTENT = 1 << 15
@@ -61,7 +66,16 @@ class DiscordWorld:
         return self._dm_channels.setdefault(user_id, self._ids())
 
     def _known_channels(self) -> set[int]:
-        return {self.CHANNEL_ID, self.THREAD_ID, *self._dm_channels.values()}
+        return {self.CHANNEL_ID, self.THREAD_ID, self.OTHER_CHANNEL_ID, *self._dm_channels.values()}
+
+    def guild_of(self, channel_id: int) -> int | None:
+        """The guild a channel or thread is in; None for a DM channel."""
+        if channel_id in (self.CHANNEL_ID, self.THREAD_ID):
+            return self.GUILD_ID
+        return self.OTHER_GUILD_ID if channel_id == self.OTHER_CHANNEL_ID else None
+
+    def bot_role_in(self, guild_id: int) -> int:
+        return self.BOT_ROLE_ID if guild_id == self.GUILD_ID else self.OTHER_BOT_ROLE_ID
 
     def _blocked_dm_channels(self) -> set[int]:
         return {self._dm_channels[u] for u in self._blocked_dm_users if u in self._dm_channels}
@@ -71,27 +85,50 @@ class DiscordWorld:
             return p.thread_channel(self.THREAD_ID, self.GUILD_ID, self.CHANNEL_ID, self.USER_ID)
         if channel_id in self._dm_channels.values():
             return p.dm_channel(channel_id, user)
-        return p.text_channel(channel_id, self.GUILD_ID, "briefings")
+        return p.text_channel(channel_id, self.guild_of(channel_id) or self.GUILD_ID, "briefings")
 
-    def _initial_events(self) -> list[tuple[str, dict[str, Any]]]:
+    def _initial_events(
+        self, session_id: str, shard: tuple[int, int] | None
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """READY, then a GUILD_CREATE per guild of the shard (every guild when unsharded)."""
+        shard_id, count = shard or (0, 1)
+        guilds = [g for g in (self.GUILD_ID, self.OTHER_GUILD_ID) if (g >> 22) % count == shard_id]
         ready = {
             "v": 10,
             "user": self.bot_user,
-            "guilds": [{"id": str(self.GUILD_ID), "unavailable": True}],
-            "session_id": self.gateway.session_id,
+            "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
+            "session_id": session_id,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.APP_ID), "flags": 0},
             "private_channels": [],
             "relationships": [],
+            **({"shard": list(shard)} if shard else {}),
         }
-        everyone = p.role(self.GUILD_ID, "@everyone", p.MEMBER_PERMISSIONS, 0)
+        return [("READY", ready), *(("GUILD_CREATE", self._guild(g)) for g in guilds)]
+
+    def _guild(self, guild_id: int) -> dict[str, Any]:
+        if guild_id == self.OTHER_GUILD_ID:
+            desk = p.text_channel(self.OTHER_CHANNEL_ID, guild_id, "desk")
+            return self._guild_payload(guild_id, "Night Desk", [desk], [])
+        channel = p.text_channel(self.CHANNEL_ID, self.GUILD_ID, "briefings")
+        thread = p.thread_channel(self.THREAD_ID, self.GUILD_ID, self.CHANNEL_ID, self.USER_ID)
+        return self._guild_payload(guild_id, "Briefing HQ", [channel], [thread])
+
+    def _guild_payload(
+        self,
+        guild_id: int,
+        name: str,
+        channels: list[dict[str, Any]],
+        threads: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        everyone = p.role(guild_id, "@everyone", p.MEMBER_PERMISSIONS, 0)
         bot_role = p.role(
-            self.BOT_ROLE_ID, self.BOT_NAME, p.MEMBER_PERMISSIONS, 1,
+            self.bot_role_in(guild_id), self.BOT_NAME, p.MEMBER_PERMISSIONS, 1,
             managed=True, tags={"bot_id": str(self.BOT_USER_ID)},
         )  # fmt: skip
-        guild = {
-            "id": str(self.GUILD_ID),
-            "name": "Briefing HQ",
+        return {
+            "id": str(guild_id),
+            "name": name,
             "icon": None,
             "owner_id": str(self.USER_ID),
             "unavailable": False,
@@ -101,12 +138,10 @@ class DiscordWorld:
             "features": [],
             "preferred_locale": "en-US",
             "roles": [everyone, bot_role],
-            "channels": [p.text_channel(self.CHANNEL_ID, self.GUILD_ID, "briefings")],
-            "threads": [
-                p.thread_channel(self.THREAD_ID, self.GUILD_ID, self.CHANNEL_ID, self.USER_ID)
-            ],
+            "channels": channels,
+            "threads": threads,
             # Without the privileged members intent Discord sends only the bot's own member.
-            "members": [p.member(self.bot_user, [self.BOT_ROLE_ID])],
+            "members": [p.member(self.bot_user, [self.bot_role_in(guild_id)])],
             "emojis": [],
             "stickers": [],
             "voice_states": [],
@@ -115,7 +150,6 @@ class DiscordWorld:
             "guild_scheduled_events": [],
             "soundboard_sounds": [],
         }
-        return [("READY", ready), ("GUILD_CREATE", guild)]
 
     # -- injected events ---------------------------------------------------------------
 
@@ -143,6 +177,7 @@ class DiscordWorld:
         author = self.user_payload(author_id)
         if channel_id is None:
             channel_id = self.CHANNEL_ID if guild else self.dm_channel_for(author_id)
+        guild_id = (self.guild_of(channel_id) or self.GUILD_ID) if guild else None
         mentions: list[dict[str, Any]] = []
         tag = f"<@{self.BOT_USER_ID}>"
         if mentions_bot:
@@ -156,7 +191,7 @@ class DiscordWorld:
                 "type": 0,
                 "message_id": ref["id"],
                 "channel_id": ref["channel_id"],
-                **({"guild_id": str(self.GUILD_ID)} if guild else {}),
+                **({"guild_id": str(guild_id)} if guild_id else {}),
             }
             extra["referenced_message"] = ref
             if ref["author"]["id"] == str(self.BOT_USER_ID) and not mentions_bot:
@@ -165,7 +200,7 @@ class DiscordWorld:
             extra["member"] = p.member(None, [])
         msg = p.message(
             self._ids(), channel_id, author, content,
-            guild_id=self.GUILD_ID if guild else None, extra=extra,
+            guild_id=guild_id, extra=extra,
         )  # fmt: skip
         has_intent = (self.intents or 0) & self.MESSAGE_CONTENT_INTENT
         if guild and not mentions and not has_intent:
@@ -222,7 +257,7 @@ class DiscordWorld:
         if values is not None:
             data["values"] = values
         channel_id = int(full["channel_id"])
-        guild = channel_id in (self.CHANNEL_ID, self.THREAD_ID)
+        guild = self.guild_of(channel_id) is not None
         return self._interaction(3, data, channel_id, guild, user_id, message=full)
 
     def _full_message(self, message: dict[str, Any], channel_id: int) -> dict[str, Any]:
@@ -268,6 +303,7 @@ class DiscordWorld:
         user = self.user_payload(user_id)
         if channel_id is None:
             channel_id = self.CHANNEL_ID if guild else self.dm_channel_for(int(user["id"]))
+        guild_id = (self.guild_of(channel_id) or self.GUILD_ID) if guild else None
         interaction_id = self._ids()
         token = f"aW50ZXJhY3Rpb246{interaction_id}OmZha2UtdG9rZW4"  # like a real one
         self._interactions[token] = {
@@ -280,7 +316,7 @@ class DiscordWorld:
         payload = p.interaction(
             interaction_id, token, self.APP_ID, kind, data,
             channel=self._channel_payload(channel_id, user),
-            guild_id=self.GUILD_ID if guild else None, user_obj=user,
+            guild_id=guild_id, user_obj=user,
             member_obj=p.member(user, [], permissions=p.MEMBER_PERMISSIONS) if guild else None,
             message_obj=message,
         )  # fmt: skip

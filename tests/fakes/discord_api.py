@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,7 +45,7 @@ from ._discord_gateway import FakeGateway
 from ._discord_rest import Failure, Recorded, RestApi, compile_route
 from ._discord_world import DiscordWorld
 
-__all__ = ["FakeDiscord", "Recorded", "discord_base_url"]
+__all__ = ["FakeDiscord", "Recorded", "discord_base_url", "running_fake_discord"]
 
 
 @contextlib.contextmanager
@@ -277,10 +277,11 @@ class FakeDiscord(DiscordWorld):
         if self.gateway.session_id is None or (msg.get("flags") or 0) & 64:
             return
         data = dict(msg)
-        if int(msg["channel_id"]) in (self.CHANNEL_ID, self.THREAD_ID):
-            data["guild_id"] = str(self.GUILD_ID)
+        guild_id = self.guild_of(int(msg["channel_id"]))
+        if guild_id is not None:
+            data["guild_id"] = str(guild_id)
             if event != "MESSAGE_DELETE":
-                data["member"] = p.member(None, [self.BOT_ROLE_ID])
+                data["member"] = p.member(None, [self.bot_role_in(guild_id)])
         self.gateway.dispatch(event, data)
 
     def _attachment(self, sent: dict[str, Any]) -> dict[str, Any]:
@@ -363,3 +364,12 @@ class FakeDiscord(DiscordWorld):
             timeout,
             lambda: f"{method} {path_pattern}; got {[(r.method, r.path) for r in self.requests]}",
         )
+
+
+@contextlib.asynccontextmanager
+async def running_fake_discord() -> AsyncIterator[FakeDiscord]:
+    """`async with running_fake_discord() as fake:` - a started FakeDiscord that discord.py
+    talks to (``discord_base_url``) inside the block, closed on exit."""
+    async with FakeDiscord() as fake:
+        with discord_base_url(fake.base_url):
+            yield fake

@@ -14,7 +14,8 @@ RetryAfter (429), ChatMigrated, BadRequest (400), Forbidden (403), InvalidToken 
 Conflict (409) or NetworkError (anything else, or a dropped connection).
 
 * Inject traffic with `send_text`, `press_button`, `inline_query` or `push_update`; the bot gets
-  it from getUpdates (long polling), or `post_to_webhook()` POSTs it to the setWebhook URL.
+  it from getUpdates (long polling), or `post_to_webhook()` POSTs it to the setWebhook URL
+  (`post_update(update, url)`: one update, again if need be, to one replica's address).
 * Observe `calls`, `sent`, `edited`, `messages`, `chats`, `commands`, `webhook`, or await
   `wait_for_call` / `wait_for_sent` (never sleep-poll).
 * Simulate trouble with `fail_next`, `block_chat` and `migrate_group`.
@@ -214,6 +215,22 @@ class FakeTelegram(BotApiState):
                     break
                 self.pending.remove(update)
         return statuses
+
+    async def post_update(self, update: dict, url: str | None = None) -> int:
+        """POST one update (e.g. one already delivered: Telegram retries an update whose POST
+        timed out) to `url` (default the setWebhook URL; a replica's own address stands for a
+        load balancer that picked it), with the webhook's secret token. Returns the status;
+        the update stays pending either way."""
+        target = url or self.webhook["url"]
+        if not target:
+            raise RuntimeError("no webhook is set")
+        secret = self.webhook.get("secret_token")
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        async with (
+            ClientSession() as session,
+            session.post(target, json=update, headers=headers) as response,
+        ):
+            return response.status
 
     # -- observation -----------------------------------------------------------------------
     async def wait_for_call(

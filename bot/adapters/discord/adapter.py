@@ -66,6 +66,12 @@ class _Client(discord.Client):
         await self.adapter._on_press(interaction, action)
 
 
+class _ShardedClient(_Client, discord.AutoShardedClient):
+    """The same client on the shards it is given (`shard_count`, `shard_ids`): one gateway
+    connection per shard, each carrying the events of the guilds with
+    (guild_id >> 22) % shard_count == its id, so replicas can split a large bot's guilds."""
+
+
 class DiscordAdapter:
     platform = "discord"
 
@@ -78,6 +84,8 @@ class DiscordAdapter:
         *,
         guild_id: int | None = None,
         message_content_intent: bool = False,
+        shard_count: int | None = None,
+        shard_ids: list[int] | None = None,
         guild_ready_timeout: float = 2.0,
         ready_timeout: float = 60.0,
         on_blocked: OnBlocked = _ignore_blocked,
@@ -86,6 +94,8 @@ class DiscordAdapter:
         self._token = token
         self._guild_id = guild_id
         self._message_content = message_content_intent
+        self._shard_count = shard_count  # None: one unsharded connection, as before
+        self._shard_ids = shard_ids  # None with a count: every shard of it
         self._guild_ready_timeout = guild_ready_timeout
         self._ready_timeout = ready_timeout
         self._on_blocked = on_blocked
@@ -97,12 +107,20 @@ class DiscordAdapter:
         """Log in, sync the slash commands, connect, and return once the guilds are loaded."""
         intents = discord.Intents.default()
         intents.message_content = self._message_content
-        client = _Client(
-            self,
-            intents=intents,
-            allowed_mentions=NO_MENTIONS,
-            guild_ready_timeout=self._guild_ready_timeout,
-        )
+        options: dict[str, Any] = {
+            "intents": intents,
+            "allowed_mentions": NO_MENTIONS,
+            "guild_ready_timeout": self._guild_ready_timeout,
+        }
+        client: _Client
+        if self._shard_count is None:
+            client = _Client(self, **options)
+        else:
+            shards = self._shard_ids or list(range(self._shard_count))
+            log.info("Discord: running shards %s of %d", shards, self._shard_count)
+            client = _ShardedClient(
+                self, shard_count=self._shard_count, shard_ids=shards, **options
+            )
         self._client = client
         try:
             await client.login(self._token)

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 
 def build(core: Core, settings: Settings, token: str) -> Adapter:
-    """The gateway client per `[discord]`; a user who refuses DMs marks the chat unreachable."""
+    """The gateway client per `[discord]` (its shards, if any); a user who refuses DMs marks
+    the chat unreachable."""
     from bot.adapters.discord.adapter import DiscordAdapter
 
     return DiscordAdapter(
@@ -21,6 +22,8 @@ def build(core: Core, settings: Settings, token: str) -> Adapter:
         token,
         guild_id=settings.discord.guild_id,
         message_content_intent=settings.discord.message_content_intent,
+        shard_count=settings.discord.shard_count,
+        shard_ids=settings.discord.shard_ids,
         on_blocked=lambda platform, chat_id: core.chat_unreachable(
             platform, chat_id, "the user does not accept DMs from the bot"
         ),

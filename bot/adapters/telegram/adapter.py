@@ -59,6 +59,10 @@ from bot.core.replies import SORRY
 log = logging.getLogger(__name__)
 
 INLINE_CACHE_SECONDS = 300  # answers depend on the question only, so Telegram may cache them
+POLLING_ON_ONE_REPLICA = (
+    "Telegram: long polling runs on one replica; use webhook mode (telegram.webhook_url) "
+    "for several"
+)
 
 
 def command_menu(catalogue: Catalogue) -> list[BotCommand]:
@@ -99,14 +103,18 @@ class TelegramAdapter:
         *,
         settings: TelegramSettings | None = None,
         webhook_secret: str | None = None,
+        shared_store: bool = False,
     ) -> None:
-        """`settings` turns on inline mode and webhook mode (which needs `webhook_secret`)."""
+        """`settings` turns on inline mode and webhook mode (which needs `webhook_secret`).
+        `shared_store`: the store is a database several replicas may share (PostgreSQL), so
+        polling mode says at start that only one replica may poll."""
         self._core = core
         self._token = token
         self._base_url = base_url
         self._base_file_url = base_file_url
         self._settings = settings or TelegramSettings()
         self._webhook_secret = webhook_secret
+        self._shared_store = shared_store
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._webhook: TelegramWebhook | None = None
         self._redact = _Redact(token, webhook_secret or "")
@@ -124,6 +132,7 @@ class TelegramAdapter:
             f"{server}/file/bot" if server else None,
             settings=settings.telegram,
             webhook_secret=secret.get_secret_value() if secret else None,
+            shared_store=store_is_shared(settings),
         )
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -177,12 +186,16 @@ class TelegramAdapter:
             )
             await webhook.start()
             self._webhook = webhook
+            # Every replica sets the same webhook (idempotent; it also restores one deleted by
+            # hand) and none deletes it on stop: a rolling restart must not cut the others off.
             await app.bot.set_webhook(
                 url=settings.webhook_url,
                 secret_token=self._webhook_secret,
                 allowed_updates=allowed,
             )
         else:
+            if self._shared_store:  # a second poller would delete the webhook or steal updates
+                log.warning(POLLING_ON_ONE_REPLICA)
             await app.updater.start_polling(
                 timeout=dtm.timedelta(seconds=30),
                 allowed_updates=allowed,
@@ -206,7 +219,9 @@ class TelegramAdapter:
 
     async def aclose(self) -> None:
         """Stop polling (or the webhook server) and shut PTB down; safe to call twice or after
-        a failed start."""
+        a failed start. The webhook stays set on Telegram: with several replicas behind one
+        URL the others keep taking updates while this one restarts (and with one, Telegram
+        keeps them for up to 24 h until it is back)."""
         webhook, self._webhook = self._webhook, None
         if webhook is not None:
             await webhook.aclose()
@@ -344,6 +359,18 @@ class TelegramAdapter:
         if self._app is None:
             raise DeliveryError("the Telegram adapter is not running", permanent=False)
         await self._send.unprompted(self._app.bot, target, reply)
+
+
+def store_is_shared(settings: Settings) -> bool:
+    """Whether `[store] url` names a PostgreSQL database, which several replicas may share.
+
+    TODO(lead): `store.url` arrives with the pg-wiring branch (a SecretStr); until it is merged
+    the attribute is read defensively, so this is False on a settings model without it."""
+    url = getattr(settings.store, "url", None)
+    if url is None:
+        return False
+    text = url.get_secret_value() if hasattr(url, "get_secret_value") else str(url)
+    return text.startswith(("postgresql://", "postgres://"))
 
 
 def _thread(message: TgMessage) -> int | None:
